@@ -1,0 +1,46 @@
+import { createHash } from 'node:crypto';
+import type { FeedbackItem, OverrideReason } from '../cds-hooks/types.js';
+
+/**
+ * Feedback as stored: the spec's item (section "Feedback") normalised so that equal feedback compares equal.
+ * Epic's variants are folded in: `overrideReasons` (plural, one object or a list) joins `overrideReason`.
+ * No patient data is in feedback (card and suggestion uuids, coded reasons, a clinician's comment).
+ */
+export interface FeedbackRecord {
+  /** Idempotency key: the same feedback posted twice is stored once. */
+  readonly key: string;
+  readonly serviceId: string;
+  readonly card: string;
+  readonly outcome: 'accepted' | 'overridden';
+  readonly acceptedSuggestions: readonly string[];
+  readonly overrideReasons: readonly { system?: string; code?: string; display?: string; userComment?: string }[];
+  readonly outcomeTimestamp: string;
+}
+
+export function toFeedbackRecord(serviceId: string, item: FeedbackItem): FeedbackRecord {
+  const reasons: OverrideReason[] = [
+    ...(item.overrideReason === undefined ? [] : [item.overrideReason]),
+    ...(item.overrideReasons === undefined
+      ? []
+      : Array.isArray(item.overrideReasons)
+        ? item.overrideReasons
+        : [item.overrideReasons as OverrideReason]),
+  ];
+  const overrideReasons = reasons.map((r) => ({
+    ...(r.reason?.system === undefined ? {} : { system: r.reason.system }),
+    ...(r.reason?.code === undefined ? {} : { code: r.reason.code }),
+    ...(r.reason?.display === undefined ? {} : { display: r.reason.display }),
+    ...(r.userComment === undefined ? {} : { userComment: r.userComment }),
+  }));
+  const acceptedSuggestions = [...new Set((item.acceptedSuggestions ?? []).map((s) => s.id))].sort();
+  const body = {
+    serviceId,
+    card: item.card,
+    outcome: item.outcome,
+    acceptedSuggestions,
+    overrideReasons,
+    outcomeTimestamp: new Date(item.outcomeTimestamp).toISOString(),
+  };
+  const key = createHash('sha256').update(JSON.stringify(body)).digest('hex');
+  return { key, ...body };
+}

@@ -1,0 +1,97 @@
+import { Router, type Request, type RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { callService, type PipelineDeps } from '../call-service.js';
+import type { DiscoveryResponse, HookName } from '../cds-hooks/types.js';
+import type { RequestValidators } from '../cds-hooks/validate.js';
+import { CdsError } from '../errors.js';
+import { toFeedbackRecord } from '../feedback/feedback-record.js';
+import type { FeedbackStore } from '../feedback/feedback-store.js';
+import type { LoadedService } from '../knowledge/load-knowledge.js';
+import { methodNotAllowed } from './error-handler.js';
+
+export interface CdsRouteDeps {
+  readonly services: ReadonlyMap<string, LoadedService>;
+  readonly validators: RequestValidators;
+  readonly pipeline: PipelineDeps;
+  readonly feedbackStore: FeedbackStore;
+  readonly logger: Logger;
+  /** Absolute base URL of this service as clients see it. */
+  readonly publicBaseUrl: (req: Request) => string;
+}
+
+/** Request facts for the access log (no patient data): set by the routes, read when the response finishes. */
+export interface RequestFacts {
+  service?: string;
+  hook?: string;
+  hookInstance?: string;
+  cards?: number;
+}
+
+export function facts(res: { locals: Record<string, unknown> }): RequestFacts {
+  res.locals['facts'] ??= {};
+  return res.locals['facts'] as RequestFacts;
+}
+
+/** POSTs must carry JSON; anything else is refused with 415 before parsing is attempted. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  if (!req.is(['application/json', 'application/*+json'])) {
+    next(new CdsError('unsupported-media-type', 'The request body must be JSON (Content-Type: application/json).'));
+    return;
+  }
+  next();
+};
+
+/** Spec "Discovery", "Calling a CDS Service" and "Feedback" endpoints. */
+export function cdsRoutes(deps: CdsRouteDeps): Router {
+  const router = Router();
+  const discovery: DiscoveryResponse = { services: [...deps.services.values()].map((s) => s.definition) };
+  const serviceOf = (id: string): LoadedService => {
+    const service = deps.services.get(id);
+    if (service === undefined) {
+      throw new CdsError('unknown-service', `There is no CDS Service '${id}' here; GET /cds-services lists them.`);
+    }
+    return service;
+  };
+
+  router.get('/cds-services', (_req, res) => {
+    res.json(discovery);
+  });
+  router.all('/cds-services', methodNotAllowed('GET'));
+
+  router.post('/cds-services/:id', requireJsonBody, async (req, res) => {
+    const service = serviceOf(String(req.params['id']));
+    const hook: HookName = service.definition.hook;
+    const requestFacts = facts(res);
+    requestFacts.service = service.definition.id;
+    const body: unknown = req.body;
+    const claimed = typeof body === 'object' && body !== null ? (body as { hook?: unknown }).hook : undefined;
+    if (typeof claimed === 'string' && claimed !== hook) {
+      throw new CdsError('wrong-hook', [
+        {
+          message: `Service '${service.definition.id}' answers the '${hook}' hook, not '${claimed}'.`,
+          expression: ['hook'],
+        },
+      ]);
+    }
+    const request = deps.validators.request(body, hook);
+    requestFacts.hook = request.hook;
+    requestFacts.hookInstance = request.hookInstance;
+    const { response } = await callService(service, request, deps.pipeline, deps.publicBaseUrl(req));
+    requestFacts.cards = response.cards.length;
+    res.json(response);
+  });
+  router.all('/cds-services/:id', methodNotAllowed('POST'));
+
+  router.post('/cds-services/:id/feedback', requireJsonBody, async (req, res) => {
+    const service = serviceOf(String(req.params['id']));
+    facts(res).service = service.definition.id;
+    const feedback = deps.validators.feedback(req.body);
+    const records = feedback.feedback.map((item) => toFeedbackRecord(service.definition.id, item));
+    // 200 is sent only after the store has the records (spec "Feedback"; issue: "every 200 means it is stored").
+    const result = await deps.feedbackStore.save(records);
+    res.json(result);
+  });
+  router.all('/cds-services/:id/feedback', methodNotAllowed('POST'));
+
+  return router;
+}

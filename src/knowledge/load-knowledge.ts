@@ -1,0 +1,250 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Orderable } from '../cards/orderables.js';
+import type { HookName } from '../cds-hooks/types.js';
+import type { PrefetchSpec } from '../gather/gather.js';
+import { compileExpression, type CompiledExpression, type Guardrails } from '../mapping/jsonata-runtime.js';
+import type { ModelField } from '../mapping/map-decision-model.js';
+import { mappingFunctions } from '../mapping/mapping-functions.js';
+import type { CardTemplate, Rule } from '../rules/rule.js';
+import { CodeIndex } from '../terminology/code-index.js';
+import { toConceptSet } from '../terminology/value-set.js';
+import type { CdsServiceDefinition } from '../cds-hooks/types.js';
+import { checkSchema } from './check-schema.js';
+import { KnowledgeError, readJsonFile } from './knowledge-error.js';
+import { loadServiceDefinitions } from './service-definitions.js';
+import { loadSiteSettings, type SiteSettings } from './site-settings.js';
+
+export interface LoadedService {
+  readonly definition: CdsServiceDefinition;
+  readonly prefetch: readonly PrefetchSpec[];
+  /** Enabled rules of this service's hook. */
+  readonly rules: readonly Rule[];
+}
+
+/** Everything the request path needs, loaded, validated, cross-checked and compiled once at start-up. */
+export interface Knowledge {
+  readonly services: ReadonlyMap<string, LoadedService>;
+  readonly codeIndex: CodeIndex;
+  readonly modelFields: readonly ModelField[];
+  readonly rules: readonly Rule[];
+  readonly orderables: ReadonlyMap<string, Orderable>;
+  readonly site: SiteSettings;
+}
+
+export interface KnowledgeOptions {
+  readonly knowledgeDir: string;
+  readonly siteConfigFile: string | undefined;
+  readonly guardrails: Guardrails;
+}
+
+/**
+ * Loads hooks/, cards/ and mappings/. Any problem throws a KnowledgeError naming the file and JSON path, and the
+ * process does not start: a half-loaded knowledge base would give silently wrong advice.
+ */
+export function loadKnowledge(options: KnowledgeOptions): Knowledge {
+  const { knowledgeDir, guardrails } = options;
+  const site = loadSiteSettings(knowledgeDir, options.siteConfigFile);
+  const codeIndex = loadValueSets(join(knowledgeDir, 'mappings', 'valuesets'), site);
+  for (const key of Object.keys(site.lookbacks)) {
+    if (!codeIndex.sets.has(key)) {
+      throw new KnowledgeError(
+        options.siteConfigFile ?? join(knowledgeDir, 'mappings', 'lookbacks.json'),
+        `$.${key}`,
+        'is not a value set id'
+      );
+    }
+  }
+  const functions = mappingFunctions(codeIndex);
+  const compile = (file: string): CompiledExpression => {
+    if (!existsSync(file)) {
+      throw new KnowledgeError(file, '', 'does not exist');
+    }
+    return compileExpression(readFileSync(file, 'utf8'), file, guardrails, functions);
+  };
+
+  const modelFields = loadModelFields(join(knowledgeDir, 'mappings'), compile);
+  const orderables = loadOrderables(join(knowledgeDir, 'cards', 'orderables.json'), codeIndex);
+  const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables);
+  for (const id of site.disabledRules) {
+    if (!rules.some((r) => r.id === id)) {
+      throw new KnowledgeError(options.siteConfigFile ?? 'site configuration', `$.rules.${id}`, 'is not a rule id');
+    }
+  }
+
+  const services = new Map<string, LoadedService>();
+  for (const loaded of loadServiceDefinitions(join(knowledgeDir, 'hooks'), codeIndex, site.lookbacks)) {
+    const hook: HookName = loaded.definition.hook;
+    services.set(loaded.definition.id, {
+      ...loaded,
+      rules: rules.filter((r) => r.template.hooks.includes(hook) && !site.disabledRules.has(r.id)),
+    });
+  }
+  return { services, codeIndex, modelFields, rules, orderables, site };
+}
+
+function loadValueSets(dir: string, site: SiteSettings): CodeIndex {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort();
+  if (files.length === 0) {
+    throw new KnowledgeError(dir, '', 'holds no value set');
+  }
+  return new CodeIndex(
+    files.map((f) => toConceptSet(readJsonFile(join(dir, f)), join(dir, f), { includeProbable: site.includeProbable }))
+  );
+}
+
+const manifestSchema = {
+  type: 'object',
+  required: ['fields'],
+  properties: {
+    description: { type: 'string' },
+    fields: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['field', 'expression'],
+        additionalProperties: false,
+        properties: {
+          field: { type: 'string', pattern: '^[a-zA-Z]+$' },
+          expression: { type: 'string', pattern: '^[a-z0-9-]+\\.jsonata$' },
+        },
+      },
+    },
+  },
+} as const;
+
+function loadModelFields(dir: string, compile: (file: string) => CompiledExpression): ModelField[] {
+  const file = join(dir, 'decision-model.json');
+  const manifest = checkSchema<{ fields: { field: string; expression: string }[] }>(
+    manifestSchema,
+    readJsonFile(file),
+    file
+  );
+  return manifest.fields.map(({ field, expression }) => ({ field, expression: compile(join(dir, expression)) }));
+}
+
+const orderablesSchema = {
+  type: 'object',
+  minProperties: 1,
+  propertyNames: { pattern: '^[a-z0-9-]+$' },
+  additionalProperties: {
+    type: 'object',
+    required: ['label', 'code', 'concepts'],
+    additionalProperties: false,
+    properties: {
+      label: { type: 'string', minLength: 1 },
+      code: {
+        type: 'object',
+        required: ['system', 'code', 'display'],
+        additionalProperties: false,
+        properties: { system: { type: 'string' }, code: { type: 'string' }, display: { type: 'string' } },
+      },
+      category: { enum: ['laboratory', 'imaging', 'surgical'] },
+      concepts: { type: 'array', minItems: 1, items: { type: 'string' } },
+      instruction: { type: 'string' },
+    },
+  },
+} as const;
+
+function loadOrderables(file: string, index: CodeIndex): Map<string, Orderable> {
+  const raw = checkSchema<Record<string, Omit<Orderable, 'id'>>>(orderablesSchema, readJsonFile(file), file);
+  const orderables = new Map<string, Orderable>();
+  for (const [id, value] of Object.entries(raw)) {
+    // The code must be one the value sets carry (with its source): suggestions never invent codes.
+    if (index.matchCoding(value.code.system, value.code.code).length === 0) {
+      throw new KnowledgeError(file, `$.${id}.code`, `${value.code.system}|${value.code.code} is in no value set`);
+    }
+    value.concepts.forEach((concept, i) => {
+      if (!index.sets.has(concept)) {
+        throw new KnowledgeError(file, `$.${id}.concepts[${String(i)}]`, `unknown value set '${concept}'`);
+      }
+    });
+    orderables.set(id, { id, ...value });
+  }
+  return orderables;
+}
+
+const indicator = { enum: ['info', 'warning', 'critical'] } as const;
+const cardSchema = {
+  type: 'object',
+  required: ['id', 'title', 'hooks', 'indicator', 'summary', 'guidance', 'source'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,99}$' },
+    title: { type: 'string', minLength: 1, maxLength: 200 },
+    hooks: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: ['patient-view', 'order-select', 'order-sign'] },
+    },
+    indicator,
+    escalatesTo: { type: 'array', items: indicator },
+    summary: { type: 'string', minLength: 1, maxLength: 139 },
+    guidance: { type: 'string', minLength: 1, not: { pattern: '\\{\\{' } },
+    patientNote: { type: 'string', minLength: 1 },
+    source: {
+      type: 'object',
+      required: ['label', 'citation'],
+      additionalProperties: false,
+      properties: { label: { type: 'string', minLength: 1 }, citation: { type: 'string', minLength: 1 } },
+    },
+    selectionBehavior: { enum: ['any', 'at-most-one'] },
+    overrideReasons: {
+      type: 'array',
+      minItems: 1,
+      items: {
+        type: 'object',
+        required: ['code', 'display'],
+        additionalProperties: false,
+        properties: { code: { type: 'string', pattern: '^[a-z0-9-]+$' }, display: { type: 'string', minLength: 1 } },
+      },
+    },
+  },
+} as const;
+
+/** Orderable ids a condition may ask for: `"orderable": "x"` and `"orderables": ["x", ...]` literals. */
+const ORDERABLE_LITERAL = /"orderables?"\s*:\s*(\[[^\]]*\]|"[^"]*")/g;
+
+function loadRules(
+  dir: string,
+  compile: (file: string) => CompiledExpression,
+  orderables: ReadonlyMap<string, Orderable>
+): Rule[] {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.json') && f !== 'orderables.json' && f !== 'settings.json')
+    .sort();
+  return files.map((name) => {
+    const file = join(dir, name);
+    const template = checkSchema<CardTemplate>(cardSchema, readJsonFile(file), file);
+    if (`${template.id}.json` !== name) {
+      throw new KnowledgeError(file, '$.id', `id '${template.id}' must match the file name`);
+    }
+    const urgent = [template.indicator, ...(template.escalatesTo ?? [])].some((i) => i !== 'info');
+    if (urgent && template.overrideReasons === undefined) {
+      // rules.md section 4: override reasons on every warning / critical card.
+      throw new KnowledgeError(
+        file,
+        '$.overrideReasons',
+        'a card that can be warning or critical needs override reasons'
+      );
+    }
+    const conditionFile = join(dir, `${template.id}.jsonata`);
+    const source = existsSync(conditionFile) ? readFileSync(conditionFile, 'utf8') : '';
+    for (const match of source.matchAll(ORDERABLE_LITERAL)) {
+      for (const id of (match[1] ?? '').matchAll(/"([^"]+)"/g)) {
+        if (!orderables.has(id[1] ?? '')) {
+          throw new KnowledgeError(
+            conditionFile,
+            '',
+            `asks for orderable '${id[1] ?? ''}', which cards/orderables.json does not define`
+          );
+        }
+      }
+    }
+    return { id: template.id, template, condition: compile(conditionFile) };
+  });
+}

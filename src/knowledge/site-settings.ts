@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { checkSchema } from './check-schema.js';
+import { KnowledgeError, readJsonFile } from './knowledge-error.js';
+
+/**
+ * Local policy: look-backs per lab concept (default mappings/lookbacks.json), rule thresholds (default
+ * cards/settings.json), rule switches, and the terminology confidence policy. A site overrides any of them in the
+ * JSON file named by SITE_CONFIG (README "Site configuration").
+ */
+export interface SiteSettings {
+  readonly lookbacks: Readonly<Record<string, number>>;
+  readonly ruleValues: Readonly<Record<string, number>>;
+  readonly disabledRules: ReadonlySet<string>;
+  readonly includeProbable: boolean;
+}
+
+interface SiteFile {
+  readonly rules?: Readonly<Record<string, { readonly enabled: boolean }>>;
+  readonly lookbacks?: Readonly<Record<string, number | null>>;
+  readonly settings?: Readonly<Record<string, number>>;
+  readonly terminology?: { readonly includeProbable?: boolean };
+}
+
+const days = { type: 'integer', minimum: 1, maximum: 36500 } as const;
+
+const numbersSchema = { type: 'object', additionalProperties: { type: 'number', minimum: 0 } } as const;
+const lookbackDefaultsSchema = { type: 'object', additionalProperties: days } as const;
+const siteSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    rules: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['enabled'],
+        additionalProperties: false,
+        properties: { enabled: { type: 'boolean' } },
+      },
+    },
+    // null removes a look-back ("any date").
+    lookbacks: { type: 'object', additionalProperties: { anyOf: [days, { type: 'null' }] } },
+    settings: numbersSchema,
+    terminology: { type: 'object', additionalProperties: false, properties: { includeProbable: { type: 'boolean' } } },
+  },
+} as const;
+
+export function loadSiteSettings(knowledgeDir: string, siteFile: string | undefined): SiteSettings {
+  const lookbackFile = join(knowledgeDir, 'mappings', 'lookbacks.json');
+  const settingsFile = join(knowledgeDir, 'cards', 'settings.json');
+  const lookbacks: Record<string, number> = {
+    ...checkSchema<Record<string, number>>(lookbackDefaultsSchema, readJsonFile(lookbackFile), lookbackFile),
+  };
+  const ruleValues: Record<string, number> = {
+    ...checkSchema<Record<string, number>>(numbersSchema, readJsonFile(settingsFile), settingsFile),
+  };
+  if (siteFile === undefined) {
+    return { lookbacks, ruleValues, disabledRules: new Set(), includeProbable: true };
+  }
+  const site = checkSchema<SiteFile>(siteSchema, readJsonFile(siteFile), siteFile);
+  for (const [key, value] of Object.entries(site.lookbacks ?? {})) {
+    if (!key.startsWith('lab-')) {
+      throw new KnowledgeError(siteFile, `$.lookbacks.${key}`, 'look-backs apply to lab value sets (lab-*)');
+    }
+    if (value === null) {
+      delete lookbacks[key];
+    } else {
+      lookbacks[key] = value;
+    }
+  }
+  for (const [key, value] of Object.entries(site.settings ?? {})) {
+    if (!(key in ruleValues)) {
+      throw new KnowledgeError(
+        siteFile,
+        `$.settings.${key}`,
+        `unknown rule setting; known: ${Object.keys(ruleValues).join(', ')}`
+      );
+    }
+    ruleValues[key] = value;
+  }
+  const disabledRules = new Set(
+    Object.entries(site.rules ?? {})
+      .filter(([, rule]) => !rule.enabled)
+      .map(([id]) => id)
+  );
+  return { lookbacks, ruleValues, disabledRules, includeProbable: site.terminology?.includeProbable ?? true };
+}

@@ -1,0 +1,142 @@
+/**
+ * The neuropathy decision model (../shared/knowledge/rules.md section 1): what the JSONata mappings in mappings/
+ * produce from FHIR data, and what the rules in cards/ read. Concept names are the value set ids of
+ * mappings/valuesets (e.g. `ctd-sle`, `lab-b12`), one vocabulary throughout.
+ *
+ * The JSON Schema twin is mappings/decision-model.schema.json; tests validate every mapping output against it.
+ */
+
+/** Where a fact comes from: enough for a clinician to find the record (shown on cards). */
+export interface Evidence {
+  /** `ResourceType/id` of the source record. */
+  readonly reference: string;
+  readonly display: string;
+  readonly system?: string;
+  readonly code?: string;
+  /** Clinically relevant date of the record (YYYY-MM-DD). */
+  readonly date?: string;
+  /** Extra detail, e.g. a lab value and its flag. */
+  readonly detail?: string;
+}
+
+export type FactStatus = 'confirmed' | 'suspected';
+
+export interface CtdFact {
+  readonly concept: string;
+  readonly label: string;
+  readonly status: FactStatus;
+  /** True for systemic vasculitides (and CTDs coded "with vasculitis"). */
+  readonly vasculitis: boolean;
+  readonly evidence: Evidence;
+}
+
+export type NeuropathyPattern =
+  | 'multifocal'
+  | 'mononeuropathy'
+  | 'symmetric'
+  | 'numbnessOnly'
+  | 'trigeminal'
+  | 'sensoryNeuronopathy'
+  | 'smallFiber'
+  | 'carpalTunnel'
+  | 'raynaud';
+
+export interface PatternFinding {
+  readonly pattern: NeuropathyPattern;
+  readonly status: FactStatus;
+  readonly evidence: Evidence;
+}
+
+export interface NeuropathyFacts {
+  /** Distinct patterns present. */
+  readonly patterns: readonly NeuropathyPattern[];
+  readonly findings: readonly PatternFinding[];
+  /** Every numbness / paraesthesia finding, with or without a neuropathy diagnosis. */
+  readonly numbness: readonly Evidence[];
+  /** Numbness located in the digits (hand or foot codes, or a hand/finger/foot/toe body site). */
+  readonly digitalNumbness: readonly Evidence[];
+  readonly motor: readonly Evidence[];
+  /** Motor involvement, or a neuropathy recorded with severity "severe". */
+  readonly severe: boolean;
+  readonly severity: readonly Evidence[];
+  /** Any neuropathy or numbness (not counting carpal tunnel syndrome or Raynaud's alone). */
+  readonly any: boolean;
+  readonly guillainBarre: readonly Evidence[];
+}
+
+export type BiopsyStatus = 'vasculitis' | 'noVasculitis' | 'pending' | 'none';
+
+export interface LabFact {
+  readonly concept: string;
+  readonly label: string;
+  readonly date: string;
+  readonly ageDays: number;
+  /** Look-back of this lab in days (site configuration); absent means "ever". */
+  readonly lookbackDays?: number;
+  readonly withinLookback: boolean;
+  readonly value?: number | string | boolean;
+  readonly unit?: string;
+  readonly flag?: 'high' | 'low' | 'positive' | 'negative' | 'normal' | 'abnormal';
+  readonly evidence: Evidence;
+}
+
+export interface DailyDose {
+  /** Computed daily dose in mg, when it can be computed. */
+  readonly mgPerDay?: number;
+  /** Why it cannot be computed; shown on cards instead of a guess. */
+  readonly problem?: string;
+  /** How it was computed, e.g. "20 mg x 2 per 1 d". */
+  readonly basis?: string;
+}
+
+export interface DraftOrderFact {
+  readonly reference: string;
+  readonly resourceType: string;
+  readonly id: string;
+  readonly display: string;
+  /** order-select: newly selected (context.selections). */
+  readonly selected: boolean;
+  /** Orders the rules check: the selections on order-select, every draft on order-sign. */
+  readonly checked: boolean;
+  readonly concepts: readonly string[];
+  /** Concepts of the order's reason (e.g. `reason-small-fiber`). */
+  readonly reasons: readonly string[];
+  readonly dose?: DailyDose;
+  readonly evidence: Evidence;
+}
+
+export interface DecisionModel {
+  readonly patientId: string;
+  readonly today: string;
+  readonly hook: string;
+  readonly ctd: readonly CtdFact[];
+  /** Positive ANA or CTD-specific antibody, filled only when no CTD is recorded. */
+  readonly autoimmuneSerologyPositive: readonly { concept: string; label: string; evidence: Evidence }[];
+  readonly neuropathy: NeuropathyFacts;
+  readonly handSymptoms: readonly Evidence[];
+  readonly biopsy: { readonly status: BiopsyStatus; readonly evidence: readonly Evidence[] };
+  readonly myelopathy: readonly { status: FactStatus; evidence: Evidence }[];
+  readonly riskFactors: readonly { factor: string; label: string; source: 'diagnosis' | 'lab'; evidence: Evidence }[];
+  readonly meds: readonly {
+    concept: string;
+    label: string;
+    glucocorticoid: boolean;
+    immunosuppressant: boolean;
+    evidence: Evidence;
+  }[];
+  readonly labs: readonly LabFact[];
+  readonly procedures: readonly {
+    concept: string;
+    label: string;
+    date?: string;
+    ageDays?: number;
+    evidence: Evidence;
+  }[];
+  /** Existing active / on-hold / draft ServiceRequests (so nothing already ordered is suggested again). */
+  readonly orders: readonly { concept: string; label: string; status: string; evidence: Evidence }[];
+  readonly weight?: { readonly kg: number; readonly date?: string; readonly evidence: Evidence };
+  readonly systemicSymptoms: readonly { concept: string; label: string; evidence: Evidence }[];
+  readonly draftOrders: readonly DraftOrderFact[];
+  /** Optional prefetch keys whose data could not be obtained. */
+  readonly unavailable: readonly string[];
+}

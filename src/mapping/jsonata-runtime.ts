@@ -1,0 +1,77 @@
+import jsonata from 'jsonata';
+import { KnowledgeError } from '../knowledge/knowledge-error.js';
+
+/**
+ * The only importer of jsonata. Expressions are compiled once at start-up with the `timeout` and `stack`
+ * guardrails (not `sequence`, which costs +63%: research/performance.md section 2); input size is bounded by the
+ * request schema instead. jsonata >= 2.2.2 is required: 2.2.1 mixed `$$` between concurrent evaluations.
+ */
+
+export type JsonataFunction = (...args: never[]) => unknown;
+
+export interface CompiledExpression {
+  readonly file: string;
+  evaluate(input: unknown, bindings: Readonly<Record<string, unknown>>): Promise<unknown>;
+}
+
+export interface Guardrails {
+  /** Milliseconds one evaluation may run. */
+  readonly timeoutMs: number;
+  /** Maximum evaluation depth. */
+  readonly stackDepth: number;
+}
+
+/** A failed evaluation, with JSONata's stable error code (e.g. D1012 timeout) and the expression file. */
+export class MappingError extends Error {
+  readonly code: string;
+  readonly file: string;
+
+  constructor(file: string, code: string, message: string) {
+    super(`${file}: ${code} ${message}`);
+    this.name = 'MappingError';
+    this.code = code;
+    this.file = file;
+  }
+}
+
+/** JSONata throws plain objects (not Errors) with `code`, `message`, `position`, `token`. */
+function describe(error: unknown): { code: string; message: string; position?: number } {
+  if (typeof error === 'object' && error !== null) {
+    const e = error as { code?: unknown; message?: unknown; position?: unknown };
+    return {
+      code: typeof e.code === 'string' ? e.code : 'UNKNOWN',
+      message: typeof e.message === 'string' ? e.message : 'evaluation failed',
+      ...(typeof e.position === 'number' ? { position: e.position } : {}),
+    };
+  }
+  return { code: 'UNKNOWN', message: String(error) };
+}
+
+export function compileExpression(
+  source: string,
+  file: string,
+  guardrails: Guardrails,
+  functions: Readonly<Record<string, { implementation: JsonataFunction; signature?: string }>>
+): CompiledExpression {
+  let expression: jsonata.Expression;
+  try {
+    expression = jsonata(source, { timeout: guardrails.timeoutMs, stack: guardrails.stackDepth });
+  } catch (error) {
+    const { code, message, position } = describe(error);
+    throw new KnowledgeError(file, position === undefined ? '' : `character ${String(position)}`, `${code} ${message}`);
+  }
+  for (const [name, { implementation, signature }] of Object.entries(functions)) {
+    expression.registerFunction(name, implementation as (...args: unknown[]) => unknown, signature);
+  }
+  return {
+    file,
+    async evaluate(input, bindings) {
+      try {
+        return (await expression.evaluate(input, bindings)) as unknown;
+      } catch (error) {
+        const { code, message } = describe(error);
+        throw new MappingError(file, code, message);
+      }
+    },
+  };
+}

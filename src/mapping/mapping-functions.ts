@@ -1,0 +1,115 @@
+import type { CodeIndex } from '../terminology/code-index.js';
+import type { Evidence } from './decision-model.js';
+import { codesOf, field, isObject } from './fhir-fields.js';
+import type { JsonataFunction } from './jsonata-runtime.js';
+import { weightOf, type MappingItem } from './prepare-input.js';
+
+/**
+ * Small, total helper functions offered to every mapping and rule expression. They do in JS what is awkward or
+ * error-prone in JSONata (singleton-vs-array codes, date arithmetic, evidence records) and never throw.
+ */
+export function mappingFunctions(
+  index: CodeIndex
+): Record<string, { implementation: JsonataFunction; signature?: string }> {
+  const title = (set: unknown): string => (typeof set === 'string' ? (index.sets.get(set)?.title ?? set) : '');
+  return {
+    /** Codes of one or more CodeableConcepts: `$codes(resource.clinicalStatus)`. */
+    codes: { implementation: ((value: unknown) => codesOf(value)) as JsonataFunction },
+    /** True when any of `values` (a value or an array) is in `list`. */
+    anyIn: {
+      implementation: ((values: unknown, list: unknown) => {
+        const wanted = Array.isArray(list) ? list : [list];
+        return (Array.isArray(values) ? values : [values]).some((v) => v !== undefined && wanted.includes(v));
+      }) as JsonataFunction,
+    },
+    startsWith: {
+      implementation: ((value: unknown, prefix: unknown) =>
+        typeof value === 'string' && typeof prefix === 'string' && value.startsWith(prefix)) as JsonataFunction,
+    },
+    /** Human title of a value set id (the concept's label). */
+    title: { implementation: title as JsonataFunction },
+    /** Evidence record of a mapping item, for the coding that matched `set`. */
+    ev: {
+      implementation: ((item: unknown, set: unknown, detail: unknown) =>
+        evidenceOf(
+          item as MappingItem,
+          typeof set === 'string' ? set : undefined,
+          typeof detail === 'string' ? detail : undefined,
+          title
+        )) as JsonataFunction,
+    },
+    /** Whole days from `date` (YYYY-MM-DD) to `today`; undefined without a date. */
+    daysBetween: {
+      implementation: ((date: unknown, today: unknown) => daysBetween(date, today)) as JsonataFunction,
+    },
+    /** Body weight in kg of a weight Observation item, converting lb and g. */
+    weightKg: { implementation: ((item: unknown) => weightOf(item as MappingItem | undefined)) as JsonataFunction },
+    /** A lab result as text: "180 pg/mL", "Positive"... */
+    resultText: { implementation: ((item: unknown) => resultText(item as MappingItem | undefined)) as JsonataFunction },
+  };
+}
+
+export function daysBetween(date: unknown, today: unknown): number | undefined {
+  if (typeof date !== 'string' || typeof today !== 'string') {
+    return undefined;
+  }
+  const from = Date.parse(`${date.slice(0, 10)}T00:00:00Z`);
+  const to = Date.parse(`${today.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(from) || Number.isNaN(to)) {
+    return undefined;
+  }
+  return Math.round((to - from) / 86_400_000);
+}
+
+function evidenceOf(
+  item: MappingItem | undefined,
+  set: string | undefined,
+  detail: string | undefined,
+  title: (set: unknown) => string
+): Evidence | undefined {
+  if (item === undefined || !isObject(item)) {
+    return undefined;
+  }
+  const match = (set === undefined ? undefined : item.matches.find((m) => m.set === set)) ?? item.matches[0];
+  const display = match?.display !== undefined && match.display !== '' ? match.display : title(set);
+  return {
+    reference: item.ref,
+    display,
+    ...(match !== undefined && match.by !== 'text' ? { system: match.system, code: match.code } : {}),
+    ...(item.date === undefined ? {} : { date: item.date }),
+    ...(detail === undefined || detail === '' ? {} : { detail }),
+  };
+}
+
+function resultText(item: MappingItem | undefined): string | undefined {
+  if (item === undefined || !isObject(item)) {
+    return undefined;
+  }
+  const resource = item.resource;
+  const quantity = field(resource, 'valueQuantity');
+  if (isObject(quantity) && typeof quantity['value'] === 'number') {
+    const unit =
+      typeof quantity['unit'] === 'string'
+        ? quantity['unit']
+        : typeof quantity['code'] === 'string'
+          ? quantity['code']
+          : '';
+    return `${String(quantity['value'])}${unit === '' ? '' : ` ${unit}`}`;
+  }
+  const text = field(resource, 'valueString');
+  if (typeof text === 'string') {
+    return text;
+  }
+  const concept = field(resource, 'valueCodeableConcept');
+  if (isObject(concept)) {
+    if (typeof concept['text'] === 'string') {
+      return concept['text'];
+    }
+    const coding = Array.isArray(concept['coding']) ? (concept['coding'][0] as unknown) : undefined;
+    if (isObject(coding) && typeof coding['display'] === 'string') {
+      return coding['display'];
+    }
+  }
+  const bool = field(resource, 'valueBoolean');
+  return typeof bool === 'boolean' ? (bool ? 'Positive' : 'Negative') : undefined;
+}

@@ -1,0 +1,63 @@
+import type { HookName, Indicator } from '../cds-hooks/types.js';
+import type { CompiledExpression } from '../mapping/jsonata-runtime.js';
+import type { Evidence } from '../mapping/decision-model.js';
+
+/**
+ * What a rule condition (cards/<rule-id>.jsonata) returns when the rule fires. Anything else (undefined, false,
+ * an empty object) means "does not fire".
+ */
+export interface Finding {
+  readonly indicator?: Indicator;
+  /** The patient data that triggered the rule; every card lists it. */
+  readonly evidence: readonly Evidence[];
+  /** Values for the `{{name}}` placeholders of the card template. */
+  readonly values?: Readonly<Record<string, string | number | readonly (string | number)[]>>;
+  readonly suggest?: readonly SuggestionRequest[];
+  /** Extra Markdown lines (already-done tests, dose working...), shown after the guidance. */
+  readonly notes?: readonly string[];
+}
+
+/** Suggestions a rule asks for; the renderer turns them into CDS Hooks suggestions with FHIR resources. */
+export type SuggestionRequest =
+  | { readonly use: 'order'; readonly orderable: string; readonly recommended?: boolean }
+  | { readonly use: 'delete'; readonly reference: string; readonly display: string; readonly recommended?: boolean }
+  | {
+      readonly use: 'replace';
+      readonly reference: string;
+      readonly display: string;
+      readonly orderables: readonly string[];
+      readonly recommended?: boolean;
+    };
+
+export interface OverrideReasonTemplate {
+  readonly code: string;
+  readonly display: string;
+}
+
+/** cards/<rule-id>.json: the card a rule produces (spec "Card Attributes" + guidance and its source). */
+export interface CardTemplate {
+  readonly id: string;
+  readonly title: string;
+  readonly hooks: readonly HookName[];
+  readonly indicator: Indicator;
+  /** Indicators the condition may raise the card to (e.g. warning -> critical when severe). */
+  readonly escalatesTo?: readonly Indicator[];
+  readonly summary: string;
+  /** The clinical guidance, GitHub-flavoured Markdown; general, also shown on the guidance page. */
+  readonly guidance: string;
+  /** What applies to this patient, with `{{name}}` placeholders filled from the finding's values (card only). */
+  readonly patientNote?: string;
+  readonly source: {
+    readonly label: string;
+    /** Where in the seed documents the guidance comes from, e.g. "Seed 000, reference 7". */
+    readonly citation: string;
+  };
+  readonly selectionBehavior?: 'any' | 'at-most-one';
+  readonly overrideReasons?: readonly OverrideReasonTemplate[];
+}
+
+export interface Rule {
+  readonly id: string;
+  readonly template: CardTemplate;
+  readonly condition: CompiledExpression;
+}

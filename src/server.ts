@@ -1,0 +1,45 @@
+/**
+ * Process entry: the only module that reads the environment, listens and handles signals.
+ */
+import { parseConfig } from './config.js';
+import { composeService } from './compose.js';
+import { createLogger } from './logger.js';
+
+const config = parseConfig(process.env);
+const logger = createLogger(config.logLevel);
+
+if (/fhir-kit-client/.test(process.env['DEBUG'] ?? '')) {
+  // fhir-kit-client's debug output prints request headers, i.e. the EHR's bearer token.
+  logger.fatal('DEBUG enables fhir-kit-client logging, which would log FHIR access tokens; unset it.');
+  process.exit(1);
+}
+
+const service = composeService(config, { logger });
+const server = service.app.listen(config.port, config.host, () => {
+  logger.info({ port: config.port, mode: config.mode, services: [...service.knowledge.services.keys()] }, 'listening');
+});
+service.warm().then(
+  () => {
+    logger.info('ready');
+  },
+  (error: unknown) => {
+    logger.fatal({ err: error }, 'warm-up failed');
+    process.exit(1);
+  }
+);
+
+function shutdown(signal: string): void {
+  logger.info({ signal }, 'shutting down');
+  service.readiness.ready = false;
+  server.close(() => {
+    void service.feedbackStore.close().finally(() => process.exit(0));
+  });
+  // Requests in flight get a bounded time to finish.
+  setTimeout(() => process.exit(0), 10_000).unref();
+}
+process.on('SIGTERM', () => {
+  shutdown('SIGTERM');
+});
+process.on('SIGINT', () => {
+  shutdown('SIGINT');
+});
