@@ -56,8 +56,7 @@ export function createApp(deps: AppDeps): Express {
     express.json({ limit: config.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] })
   );
 
-  const publicBaseUrl = (req: Request): string =>
-    config.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+  const publicBaseUrl = (req: Request): string => config.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? ''}`;
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
@@ -71,7 +70,7 @@ export function createApp(deps: AppDeps): Express {
   app.get('/guidance/:ruleId', (req, res) => {
     const rule = deps.knowledge.rules.find((r) => r.id === req.params['ruleId']);
     if (rule === undefined) {
-      throw new CdsError('not-found', `There is no rule '${req.params['ruleId'] ?? ''}'.`);
+      throw new CdsError('not-found', `There is no rule '${req.params['ruleId']}'.`);
     }
     res
       .type('text/html')

@@ -1,11 +1,26 @@
 /**
  * Process entry: the only module that reads the environment, listens and handles signals.
  */
-import { parseConfig } from './config.js';
-import { composeService } from './compose.js';
+import { ConfigError, parseConfig, type Config } from './config.js';
+import { composeService, type ComposedService } from './compose.js';
+import { KnowledgeError } from './knowledge/knowledge-error.js';
 import { createLogger } from './logger.js';
 
-const config = parseConfig(process.env);
+/** Configuration and knowledge problems stop start-up with their message (file, JSON path), not a stack trace. */
+function fail(error: unknown): never {
+  if (error instanceof ConfigError || error instanceof KnowledgeError) {
+    process.stderr.write(`Cannot start: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}
+
+let config: Config;
+try {
+  config = parseConfig(process.env);
+} catch (error) {
+  fail(error);
+}
 const logger = createLogger(config.logLevel);
 
 if (/fhir-kit-client/.test(process.env['DEBUG'] ?? '')) {
@@ -14,7 +29,12 @@ if (/fhir-kit-client/.test(process.env['DEBUG'] ?? '')) {
   process.exit(1);
 }
 
-const service = composeService(config, { logger });
+let service: ComposedService;
+try {
+  service = composeService(config, { logger });
+} catch (error) {
+  fail(error);
+}
 const server = service.app.listen(config.port, config.host, () => {
   logger.info({ port: config.port, mode: config.mode, services: [...service.knowledge.services.keys()] }, 'listening');
 });

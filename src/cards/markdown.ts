@@ -17,9 +17,7 @@ export function fillTemplate(template: string, values: Readonly<Record<string, T
     if (value === undefined) {
       return whole;
     }
-    const text = Array.isArray(value)
-      ? (value as readonly (string | number)[]).map(String).join(', ')
-      : String(value as string | number);
+    const text = Array.isArray(value) ? (value as readonly (string | number)[]).map(String).join(', ') : String(value);
     return escape ? escapeMarkdown(text) : text;
   });
 }

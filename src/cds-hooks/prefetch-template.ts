@@ -55,16 +55,16 @@ export function checkTemplate(template: string): string[] {
  * without an encounter, or `{{userPatientId}}` for a practitioner): such a query cannot be run.
  */
 export function substituteTemplate(template: string, context: TokenValues, today: string): string | undefined {
-  let missing = false;
+  const missing: string[] = [];
   const result = template.replace(TOKEN, (_whole, raw: string) => {
     const values = tokenValues(raw, context, today);
     if (values.length === 0) {
-      missing = true;
+      missing.push(raw);
       return '';
     }
     return values.map((v) => encodeURIComponent(v)).join(',');
   });
-  return missing ? undefined : result;
+  return missing.length > 0 ? undefined : result;
 }
 
 function tokenValues(token: string, context: TokenValues, today: string): string[] {

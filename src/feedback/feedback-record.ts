@@ -18,14 +18,13 @@ export interface FeedbackRecord {
 }
 
 export function toFeedbackRecord(serviceId: string, item: FeedbackItem): FeedbackRecord {
-  const reasons: OverrideReason[] = [
-    ...(item.overrideReason === undefined ? [] : [item.overrideReason]),
-    ...(item.overrideReasons === undefined
+  const plural: readonly OverrideReason[] =
+    item.overrideReasons === undefined
       ? []
-      : Array.isArray(item.overrideReasons)
+      : isReasonList(item.overrideReasons)
         ? item.overrideReasons
-        : [item.overrideReasons as OverrideReason]),
-  ];
+        : [item.overrideReasons];
+  const reasons: OverrideReason[] = [...(item.overrideReason === undefined ? [] : [item.overrideReason]), ...plural];
   const overrideReasons = reasons.map((r) => ({
     ...(r.reason?.system === undefined ? {} : { system: r.reason.system }),
     ...(r.reason?.code === undefined ? {} : { code: r.reason.code }),
@@ -43,4 +42,8 @@ export function toFeedbackRecord(serviceId: string, item: FeedbackItem): Feedbac
   };
   const key = createHash('sha256').update(JSON.stringify(body)).digest('hex');
   return { key, ...body };
+}
+
+function isReasonList(value: OverrideReason | readonly OverrideReason[]): value is readonly OverrideReason[] {
+  return Array.isArray(value);
 }

@@ -23,7 +23,10 @@ export function isOutcomeEntry(entry: BundleEntry<FhirResource>): boolean {
 
 /** True when an outcome reports a failure (error/fatal), as opposed to information such as "no results". */
 export function reportsFailure(outcome: OperationOutcome): boolean {
-  return (outcome.issue ?? []).some((issue) => issue.severity === 'error' || issue.severity === 'fatal');
+  // Clients send OperationOutcomes without issues too, whatever R4 says.
+  return ((outcome.issue as OperationOutcome['issue'] | undefined) ?? []).some(
+    (issue) => issue.severity === 'error' || issue.severity === 'fatal'
+  );
 }
 
 export function bundleResources(bundle: ResourceBundle): FhirResource[] {

@@ -33,7 +33,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const cdsError = fromBodyParser(error) ?? toCdsError(error);
     if (cdsError.status >= 500) {
-      logger.error({ err: error, method: req.method, route: req.route?.path ?? req.path }, 'request failed');
+      logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     }
     res
       .status(cdsError.status)

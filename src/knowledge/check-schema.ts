@@ -6,6 +6,8 @@ const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 /** Validates a knowledge file against its schema; the error names the file and the JSON path (`$.a.b[2]`). */
+// T is the type the schema describes; the function asserts it, so T appearing once is the point.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 export function checkSchema<T>(schema: object, value: unknown, file: string): T {
   let validate = compiled.get(schema);
   if (validate === undefined) {

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CdsServiceDefinition, HookName } from '../cds-hooks/types.js';
-import { checkTemplate, TemplateError } from '../cds-hooks/prefetch-template.js';
+import type { TemplateError } from '../cds-hooks/prefetch-template.js';
+import { checkTemplate } from '../cds-hooks/prefetch-template.js';
 import type { PrefetchSpec } from '../gather/gather.js';
 import type { CodeIndex } from '../terminology/code-index.js';
 import { checkSchema } from './check-schema.js';

@@ -48,14 +48,16 @@ const siteSchema = {
 export function loadSiteSettings(knowledgeDir: string, siteFile: string | undefined): SiteSettings {
   const lookbackFile = join(knowledgeDir, 'mappings', 'lookbacks.json');
   const settingsFile = join(knowledgeDir, 'cards', 'settings.json');
-  const lookbacks: Record<string, number> = {
-    ...checkSchema<Record<string, number>>(lookbackDefaultsSchema, readJsonFile(lookbackFile), lookbackFile),
-  };
+  const lookbacks = new Map(
+    Object.entries(
+      checkSchema<Record<string, number>>(lookbackDefaultsSchema, readJsonFile(lookbackFile), lookbackFile)
+    )
+  );
   const ruleValues: Record<string, number> = {
     ...checkSchema<Record<string, number>>(numbersSchema, readJsonFile(settingsFile), settingsFile),
   };
   if (siteFile === undefined) {
-    return { lookbacks, ruleValues, disabledRules: new Set(), includeProbable: true };
+    return { lookbacks: Object.fromEntries(lookbacks), ruleValues, disabledRules: new Set(), includeProbable: true };
   }
   const site = checkSchema<SiteFile>(siteSchema, readJsonFile(siteFile), siteFile);
   for (const [key, value] of Object.entries(site.lookbacks ?? {})) {
@@ -63,9 +65,9 @@ export function loadSiteSettings(knowledgeDir: string, siteFile: string | undefi
       throw new KnowledgeError(siteFile, `$.lookbacks.${key}`, 'look-backs apply to lab value sets (lab-*)');
     }
     if (value === null) {
-      delete lookbacks[key];
+      lookbacks.delete(key);
     } else {
-      lookbacks[key] = value;
+      lookbacks.set(key, value);
     }
   }
   for (const [key, value] of Object.entries(site.settings ?? {})) {
@@ -83,5 +85,10 @@ export function loadSiteSettings(knowledgeDir: string, siteFile: string | undefi
       .filter(([, rule]) => !rule.enabled)
       .map(([id]) => id)
   );
-  return { lookbacks, ruleValues, disabledRules, includeProbable: site.terminology?.includeProbable ?? true };
+  return {
+    lookbacks: Object.fromEntries(lookbacks),
+    ruleValues,
+    disabledRules,
+    includeProbable: site.terminology?.includeProbable ?? true,
+  };
 }

@@ -1,6 +1,6 @@
 import type { FhirResource } from 'fhir/r4';
 import type { DailyDose } from './decision-model.js';
-import { asArray, field, isObject, type Json } from './fhir-fields.js';
+import { asArray, field, isObject, text, type Json } from './fhir-fields.js';
 
 /**
  * Daily dose of a medication order in mg, from FHIR R4 `dosageInstruction` (dose quantity x frequency / period),
@@ -63,7 +63,7 @@ function doseQuantity(dosage: Json): Quantity | undefined {
   ) {
     return undefined;
   }
-  const unit = String(quantity['code'] ?? quantity['unit'] ?? '').trim();
+  const unit = (text(quantity['code']) || text(quantity['unit'])).trim();
   return { value: quantity['value'], unit };
 }
 
@@ -103,7 +103,7 @@ function administrationsPerDay(dosage: Json): { count: number; basis: string } |
     }
     const frequency = typeof repeat['frequency'] === 'number' ? repeat['frequency'] : 1;
     const period = typeof repeat['period'] === 'number' ? repeat['period'] : 1;
-    const unit = String(repeat['periodUnit'] ?? repeat['periodUnits'] ?? '');
+    const unit = text(repeat['periodUnit']) || text(repeat['periodUnits']);
     const days = PERIOD_DAYS[unit];
     if (days === undefined || period <= 0 || frequency <= 0) {
       return 'the timing period is missing or not understood';
@@ -112,7 +112,7 @@ function administrationsPerDay(dosage: Json): { count: number; basis: string } |
   }
   const codes = asArray(isObject(timing['code']) ? timing['code']['coding'] : undefined)
     .filter(isObject)
-    .map((c) => String(c['code'] ?? '').toUpperCase());
+    .map((c) => text(c['code']).toUpperCase());
   for (const code of codes) {
     const count = TIMING_CODES[code];
     if (count !== undefined) {

@@ -23,7 +23,7 @@ export function isObject(value: unknown): value is Json {
 }
 
 export function concepts(value: unknown): CodeableConcept[] {
-  return asArray(value).filter(isObject) as CodeableConcept[];
+  return asArray(value).filter(isObject);
 }
 
 /** Codes of one or more CodeableConcepts (any system), e.g. the codes of a Condition.clinicalStatus. */
@@ -37,6 +37,11 @@ export function codesOf(value: unknown): string[] {
     }
   }
   return codes;
+}
+
+/** The value when it is a string, else '' (client data may hold anything where FHIR says string). */
+export function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 export function stringField(resource: FhirResource | Json, name: string): string | undefined {
@@ -55,7 +60,7 @@ function periodEnd(value: unknown): string | undefined {
 /** The clinically relevant date of a record, as FHIR R4 defines it per resource type (full precision). */
 export function recordDate(resource: FhirResource): string | undefined {
   const r = resource as unknown as Json;
-  const s = (name: string): string | undefined => (typeof r[name] === 'string' ? (r[name] as string) : undefined);
+  const s = (name: string): string | undefined => (typeof r[name] === 'string' ? r[name] : undefined);
   switch (resource.resourceType) {
     case 'Condition':
       return s('onsetDateTime') ?? periodStart(r['onsetPeriod']) ?? s('recordedDate') ?? s('assertedDate');

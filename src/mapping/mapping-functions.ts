@@ -14,38 +14,38 @@ export function mappingFunctions(
   const title = (set: unknown): string => (typeof set === 'string' ? (index.sets.get(set)?.title ?? set) : '');
   return {
     /** Codes of one or more CodeableConcepts: `$codes(resource.clinicalStatus)`. */
-    codes: { implementation: ((value: unknown) => codesOf(value)) as JsonataFunction },
+    codes: { implementation: (value: unknown) => codesOf(value) },
     /** True when any of `values` (a value or an array) is in `list`. */
     anyIn: {
-      implementation: ((values: unknown, list: unknown) => {
+      implementation: (values: unknown, list: unknown) => {
         const wanted = Array.isArray(list) ? list : [list];
         return (Array.isArray(values) ? values : [values]).some((v) => v !== undefined && wanted.includes(v));
-      }) as JsonataFunction,
+      },
     },
     startsWith: {
-      implementation: ((value: unknown, prefix: unknown) =>
-        typeof value === 'string' && typeof prefix === 'string' && value.startsWith(prefix)) as JsonataFunction,
+      implementation: (value: unknown, prefix: unknown) =>
+        typeof value === 'string' && typeof prefix === 'string' && value.startsWith(prefix),
     },
     /** Human title of a value set id (the concept's label). */
-    title: { implementation: title as JsonataFunction },
+    title: { implementation: title },
     /** Evidence record of a mapping item, for the coding that matched `set`. */
     ev: {
-      implementation: ((item: unknown, set: unknown, detail: unknown) =>
+      implementation: (item: unknown, set: unknown, detail: unknown) =>
         evidenceOf(
           item as MappingItem,
           typeof set === 'string' ? set : undefined,
           typeof detail === 'string' ? detail : undefined,
           title
-        )) as JsonataFunction,
+        ),
     },
     /** Whole days from `date` (YYYY-MM-DD) to `today`; undefined without a date. */
     daysBetween: {
-      implementation: ((date: unknown, today: unknown) => daysBetween(date, today)) as JsonataFunction,
+      implementation: (date: unknown, today: unknown) => daysBetween(date, today),
     },
     /** Body weight in kg of a weight Observation item, converting lb and g. */
-    weightKg: { implementation: ((item: unknown) => weightOf(item as MappingItem | undefined)) as JsonataFunction },
+    weightKg: { implementation: (item: unknown) => weightOf(item as MappingItem | undefined) },
     /** A lab result as text: "180 pg/mL", "Positive"... */
-    resultText: { implementation: ((item: unknown) => resultText(item as MappingItem | undefined)) as JsonataFunction },
+    resultText: { implementation: (item: unknown) => resultText(item as MappingItem | undefined) },
   };
 }
 

@@ -2,7 +2,7 @@ import type { CodeableConcept, FhirResource } from 'fhir/r4';
 import type { ResourceBundle } from '../fhir/bundle.js';
 import type { CodeIndex, CodeMatch } from '../terminology/code-index.js';
 import type { DailyDose } from './decision-model.js';
-import { asArray, calendarDate, concepts, field, isObject, isValidRecord, recordDate } from './fhir-fields.js';
+import { asArray, calendarDate, concepts, field, isObject, isValidRecord, recordDate, text } from './fhir-fields.js';
 
 /** Where on the resource a code matched; the mappings read meaning from it (a bodySite is not a diagnosis). */
 export type MatchPath = 'code' | 'value' | 'bodySite' | 'severity' | 'medication' | 'reason' | 'conclusion';
@@ -337,7 +337,7 @@ export function weightOf(item: MappingItem | undefined): number | undefined {
   if (!isObject(quantity) || typeof quantity['value'] !== 'number') {
     return undefined;
   }
-  const unit = String(quantity['code'] ?? quantity['unit'] ?? '').toLowerCase();
+  const unit = (text(quantity['code']) || text(quantity['unit'])).toLowerCase();
   const value = quantity['value'];
   if (unit === 'kg') {
     return value;
