@@ -106,7 +106,7 @@ export async function callService(
       ...(hook === 'order-select' ? { selections: (request.context as OrderSelectContext).selections } : {}),
       doseOf: dailyDose,
     });
-    return mapDecisionModel(input, deps.knowledge.modelFields, { lookbacks: deps.knowledge.site.lookbacks });
+    return mapDecisionModel(input, deps.knowledge.mapping, { lookbacks: deps.knowledge.site.lookbacks });
   });
 
   const outcomes = await timed('decide', () =>

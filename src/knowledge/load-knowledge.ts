@@ -4,7 +4,7 @@ import type { Orderable } from '../cards/orderables.js';
 import type { HookName } from '../cds-hooks/types.js';
 import type { PrefetchSpec } from '../gather/gather.js';
 import { compileExpression, type CompiledExpression, type Guardrails } from '../mapping/jsonata-runtime.js';
-import type { ModelField } from '../mapping/map-decision-model.js';
+import type { DecisionModelMapping } from '../mapping/map-decision-model.js';
 import { mappingFunctions } from '../mapping/mapping-functions.js';
 import type { CardTemplate, Rule } from '../rules/rule.js';
 import { CodeIndex } from '../terminology/code-index.js';
@@ -26,7 +26,7 @@ export interface LoadedService {
 export interface Knowledge {
   readonly services: ReadonlyMap<string, LoadedService>;
   readonly codeIndex: CodeIndex;
-  readonly modelFields: readonly ModelField[];
+  readonly mapping: DecisionModelMapping;
   readonly rules: readonly Rule[];
   readonly orderables: ReadonlyMap<string, Orderable>;
   readonly site: SiteSettings;
@@ -63,7 +63,7 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
     return compileExpression(readFileSync(file, 'utf8'), file, guardrails, functions);
   };
 
-  const modelFields = loadModelFields(join(knowledgeDir, 'mappings'), compile);
+  const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile);
   const orderables = loadOrderables(join(knowledgeDir, 'cards', 'orderables.json'), codeIndex);
   const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables);
   for (const id of site.disabledRules) {
@@ -80,7 +80,7 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
       rules: rules.filter((r) => r.template.hooks.includes(hook) && !site.disabledRules.has(r.id)),
     });
   }
-  return { services, codeIndex, modelFields, rules, orderables, site };
+  return { services, codeIndex, mapping, rules, orderables, site };
 }
 
 function loadValueSets(dir: string, site: SiteSettings): CodeIndex {
@@ -98,8 +98,10 @@ function loadValueSets(dir: string, site: SiteSettings): CodeIndex {
 const manifestSchema = {
   type: 'object',
   required: ['fields'],
+  additionalProperties: false,
   properties: {
     description: { type: 'string' },
+    common: { type: 'string', pattern: '^[a-z0-9-]+\\.jsonata$' },
     fields: {
       type: 'array',
       minItems: 1,
@@ -116,14 +118,17 @@ const manifestSchema = {
   },
 } as const;
 
-function loadModelFields(dir: string, compile: (file: string) => CompiledExpression): ModelField[] {
+function loadMapping(dir: string, compile: (file: string) => CompiledExpression): DecisionModelMapping {
   const file = join(dir, 'decision-model.json');
-  const manifest = checkSchema<{ fields: { field: string; expression: string }[] }>(
+  const manifest = checkSchema<{ common?: string; fields: { field: string; expression: string }[] }>(
     manifestSchema,
     readJsonFile(file),
     file
   );
-  return manifest.fields.map(({ field, expression }) => ({ field, expression: compile(join(dir, expression)) }));
+  return {
+    common: manifest.common === undefined ? undefined : compile(join(dir, manifest.common)),
+    fields: manifest.fields.map(({ field, expression }) => ({ field, expression: compile(join(dir, expression)) })),
+  };
 }
 
 const orderablesSchema = {

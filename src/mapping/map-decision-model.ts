@@ -8,28 +8,39 @@ export interface ModelField {
   readonly expression: CompiledExpression;
 }
 
+/** The compiled mappings: shared functions (mappings/common.jsonata) and the field expressions, in order. */
+export interface DecisionModelMapping {
+  readonly common: CompiledExpression | undefined;
+  readonly fields: readonly ModelField[];
+}
+
 /** What mapping needs besides the input: the lab look-backs of the site (days per lab concept). */
 export interface MappingSettings {
   readonly lookbacks: Readonly<Record<string, number>>;
 }
 
 /**
- * Runs the field expressions in manifest order. Each sees the prepared input, `$today`, `$lookbacks`, and the fields
- * computed before it as `$<field>` (e.g. risk factors read `$labs`).
+ * Runs the field expressions in manifest order. Each sees the prepared input, `$today`, `$lookbacks`, the shared
+ * functions of mappings/common.jsonata, and the fields computed before it as `$<field>` (risk factors read `$labs`).
  */
 export async function mapDecisionModel(
   input: MappingInput,
-  fields: readonly ModelField[],
+  mapping: DecisionModelMapping,
   settings: MappingSettings
 ): Promise<DecisionModel> {
-  const bindings: Record<string, unknown> = { today: input.today, lookbacks: settings.lookbacks };
+  const common = mapping.common === undefined ? {} : await mapping.common.evaluate({}, {});
+  const bindings: Record<string, unknown> = {
+    ...(typeof common === 'object' && common !== null ? common : {}),
+    today: input.today,
+    lookbacks: settings.lookbacks,
+  };
   const model: Record<string, unknown> = {
     patientId: input.patientId,
     today: input.today,
     hook: input.hook,
     unavailable: [...input.unavailable],
   };
-  for (const { field, expression } of fields) {
+  for (const { field, expression } of mapping.fields) {
     const value = await expression.evaluate(input, bindings);
     model[field] = value;
     bindings[field] = value;

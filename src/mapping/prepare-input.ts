@@ -202,7 +202,8 @@ function toItem(
   if (matches.length === 0) {
     return undefined;
   }
-  const sets = [...new Set(matches.map((m) => m.set))];
+  // Sorted, so that facts come out in the same order whatever the order of codings and prefix walks.
+  const sets = [...new Set(matches.map((m) => m.set))].sort();
   const date = calendarDate(recordDate(resource));
   return {
     ref,
