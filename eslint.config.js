@@ -5,7 +5,17 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'coverage/**', 'node_modules/**', 'data/**', 'bench/results/**', 'scratch/**'] },
+  {
+    ignores: [
+      'dist/**',
+      '.bench-build/**',
+      'coverage/**',
+      'node_modules/**',
+      'data/**',
+      'bench/results/**',
+      'scratch/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -36,9 +37,20 @@ export class ConfigError extends Error {
   }
 }
 
-/** The repository root (where hooks/, cards/, mappings/ live): one level above src/ (tsx) or dist/ (built). */
+/**
+ * The directory holding hooks/, cards/ and mappings/: the nearest ancestor of this module that has them (the
+ * repository root, whether the code runs from src/ with tsx, from dist/, or from a benchmark build).
+ */
 export function defaultKnowledgeDir(): string {
-  return resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+  let dir = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+  while (!['hooks', 'cards', 'mappings'].every((folder) => existsSync(join(dir, folder)))) {
+    const parent = dirname(dir);
+    if (parent === dir) {
+      return resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
+    }
+    dir = parent;
+  }
+  return dir;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;

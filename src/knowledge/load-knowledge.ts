@@ -112,6 +112,7 @@ const manifestSchema = {
         properties: {
           field: { type: 'string', pattern: '^[a-zA-Z]+$' },
           expression: { type: 'string', pattern: '^[a-z0-9-]+\\.jsonata$' },
+          facts: { type: 'array', items: { type: 'string', pattern: '^[a-zA-Z]+$' } },
         },
       },
     },
@@ -120,14 +121,18 @@ const manifestSchema = {
 
 function loadMapping(dir: string, compile: (file: string) => CompiledExpression): DecisionModelMapping {
   const file = join(dir, 'decision-model.json');
-  const manifest = checkSchema<{ common?: string; fields: { field: string; expression: string }[] }>(
+  const manifest = checkSchema<{ common?: string; fields: { field: string; expression: string; facts?: string[] }[] }>(
     manifestSchema,
     readJsonFile(file),
     file
   );
   return {
     common: manifest.common === undefined ? undefined : compile(join(dir, manifest.common)),
-    fields: manifest.fields.map(({ field, expression }) => ({ field, expression: compile(join(dir, expression)) })),
+    fields: manifest.fields.map(({ field, expression, facts }) => ({
+      field,
+      expression: compile(join(dir, expression)),
+      ...(facts === undefined ? {} : { facts }),
+    })),
   };
 }
 

@@ -119,3 +119,16 @@ export function isValidRecord(resource: FhirResource): boolean {
       return true;
   }
 }
+
+/** Whole days from `date` (YYYY-MM-DD...) to `today`; undefined without a usable date. */
+export function daysBetween(date: unknown, today: unknown): number | undefined {
+  if (typeof date !== 'string' || typeof today !== 'string') {
+    return undefined;
+  }
+  const from = Date.parse(`${date.slice(0, 10)}T00:00:00Z`);
+  const to = Date.parse(`${today.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(from) || Number.isNaN(to)) {
+    return undefined;
+  }
+  return Math.round((to - from) / 86_400_000);
+}

@@ -1,11 +1,13 @@
 import type { CompiledExpression } from './jsonata-runtime.js';
 import type { DecisionModel } from './decision-model.js';
-import type { MappingInput } from './prepare-input.js';
+import type { MappingInput, MappingItem } from './prepare-input.js';
 
 /** One field of the decision model and the compiled expression that produces it (mappings/decision-model.json). */
 export interface ModelField {
   readonly field: string;
   readonly expression: CompiledExpression;
+  /** The facts whose records the expression reads (`items`); undefined: every record. */
+  readonly facts?: readonly string[];
 }
 
 /** The compiled mappings: shared functions (mappings/common.jsonata) and the field expressions, in order. */
@@ -40,10 +42,32 @@ export async function mapDecisionModel(
     hook: input.hook,
     unavailable: [...input.unavailable],
   };
-  for (const { field, expression } of mapping.fields) {
-    const value = await expression.evaluate(input, bindings);
+  for (const { field, expression, facts } of mapping.fields) {
+    // Frozen: later expressions and rules read it, and JSONata mutates some inputs (a group-by turns an empty
+    // array into [null]); a frozen value makes such a mistake fail loudly instead of corrupting the model.
+    const value = deepFreeze(
+      await expression.evaluate(facts === undefined ? input : { ...input, items: itemsOf(input, facts) }, bindings)
+    );
     model[field] = value;
     bindings[field] = value;
   }
   return model as unknown as DecisionModel;
+}
+
+/** The records of the given facts, each once: a mapping scans only what can matter to it. */
+function itemsOf(input: MappingInput, facts: readonly string[]): readonly MappingItem[] {
+  if (facts.length === 1) {
+    return input.byFact[facts[0] ?? ''] ?? [];
+  }
+  return [...new Set(facts.flatMap((fact) => input.byFact[fact] ?? []))];
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) {
+      deepFreeze(child);
+    }
+  }
+  return value;
 }

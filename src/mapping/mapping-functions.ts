@@ -1,6 +1,6 @@
 import type { CodeIndex } from '../terminology/code-index.js';
 import type { Evidence } from './decision-model.js';
-import { codesOf, field, isObject } from './fhir-fields.js';
+import { codesOf, isObject } from './fhir-fields.js';
 import type { JsonataFunction } from './jsonata-runtime.js';
 import { weightOf, type MappingItem } from './prepare-input.js';
 
@@ -38,27 +38,9 @@ export function mappingFunctions(
           title
         ),
     },
-    /** Whole days from `date` (YYYY-MM-DD) to `today`; undefined without a date. */
-    daysBetween: {
-      implementation: (date: unknown, today: unknown) => daysBetween(date, today),
-    },
     /** Body weight in kg of a weight Observation item, converting lb and g. */
     weightKg: { implementation: (item: unknown) => weightOf(item as MappingItem | undefined) },
-    /** A lab result as text: "180 pg/mL", "Positive"... */
-    resultText: { implementation: (item: unknown) => resultText(item as MappingItem | undefined) },
   };
-}
-
-export function daysBetween(date: unknown, today: unknown): number | undefined {
-  if (typeof date !== 'string' || typeof today !== 'string') {
-    return undefined;
-  }
-  const from = Date.parse(`${date.slice(0, 10)}T00:00:00Z`);
-  const to = Date.parse(`${today.slice(0, 10)}T00:00:00Z`);
-  if (Number.isNaN(from) || Number.isNaN(to)) {
-    return undefined;
-  }
-  return Math.round((to - from) / 86_400_000);
 }
 
 function evidenceOf(
@@ -72,44 +54,13 @@ function evidenceOf(
   }
   const match = (set === undefined ? undefined : item.matches.find((m) => m.set === set)) ?? item.matches[0];
   const display = match?.display !== undefined && match.display !== '' ? match.display : title(set);
+  const repeated = item.records > 1 ? `recorded ${String(item.records)} times, latest shown` : undefined;
+  const details = [detail, repeated].filter((d): d is string => d !== undefined && d !== '');
   return {
     reference: item.ref,
     display,
     ...(match !== undefined && match.by !== 'text' ? { system: match.system, code: match.code } : {}),
     ...(item.date === undefined ? {} : { date: item.date }),
-    ...(detail === undefined || detail === '' ? {} : { detail }),
+    ...(details.length === 0 ? {} : { detail: details.join('; ') }),
   };
-}
-
-function resultText(item: MappingItem | undefined): string | undefined {
-  if (item === undefined || !isObject(item)) {
-    return undefined;
-  }
-  const resource = item.resource;
-  const quantity = field(resource, 'valueQuantity');
-  if (isObject(quantity) && typeof quantity['value'] === 'number') {
-    const unit =
-      typeof quantity['unit'] === 'string'
-        ? quantity['unit']
-        : typeof quantity['code'] === 'string'
-          ? quantity['code']
-          : '';
-    return `${String(quantity['value'])}${unit === '' ? '' : ` ${unit}`}`;
-  }
-  const text = field(resource, 'valueString');
-  if (typeof text === 'string') {
-    return text;
-  }
-  const concept = field(resource, 'valueCodeableConcept');
-  if (isObject(concept)) {
-    if (typeof concept['text'] === 'string') {
-      return concept['text'];
-    }
-    const coding = Array.isArray(concept['coding']) ? (concept['coding'][0] as unknown) : undefined;
-    if (isObject(coding) && typeof coding['display'] === 'string') {
-      return coding['display'];
-    }
-  }
-  const bool = field(resource, 'valueBoolean');
-  return typeof bool === 'boolean' ? (bool ? 'Positive' : 'Negative') : undefined;
 }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -144,5 +144,21 @@ describe('knowledge is validated at start-up; a bad file names the file and the 
       /Cannot start: .*ctd-neuropathy-order-sign\.json at \$: is missing required field 'description'/
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('JSONata hazards are kept out of the knowledge files', () => {
+  const jsonataFiles = ['mappings', 'cards'].flatMap((folder) =>
+    readdirSync(join(root, folder))
+      .filter((f) => f.endsWith('.jsonata'))
+      .map((f) => join(folder, f))
+  );
+
+  test.each(jsonataFiles)('%s', (file) => {
+    const source = readFileSync(join(root, file), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+    // `x != false` is false when x is missing: any comparison with a missing value is false in JSONata.
+    expect(source).not.toMatch(/!=\s*(false|true)\b/);
+    // A group-by on a bound variable (`$labs{...}`) turns an empty array into [null] (jsonata 2.2).
+    expect(source).not.toMatch(/\$[A-Za-z_]\w*\s*\{/);
   });
 });

@@ -1,0 +1,29 @@
+/**
+ * `npm run bench` entry (compiled, run with node, as production runs): benchmarks in this run, results as JSON in
+ * bench/results/ and as Markdown on stdout. `-- --quick` runs shorter and smaller.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { mappingTable, runMappingBench } from './mapping.bench.js';
+
+const quick = process.argv.includes('--quick');
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cores: cpus().length,
+  node: process.version,
+  date: new Date().toISOString(),
+};
+console.log(
+  `# Benchmarks (${quick ? 'quick' : 'full'}) - ${machine.cpu}, ${String(machine.cores)} cores, Node ${machine.node}\n`
+);
+
+const mapping = await runMappingBench(quick ? [100, 1000] : [100, 1000, 10_000], quick);
+console.log('## Map stage against JSON.parse of the same body\n');
+console.log(mappingTable(mapping));
+
+const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
+mkdirSync(dir, { recursive: true });
+const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
+writeFileSync(file, JSON.stringify({ machine, quick, mapping }, null, 2));
+console.log(`\nResults: ${file}`);
