@@ -19,12 +19,15 @@ export interface PipelineObserver {
   stage(service: string, stage: Stage, seconds: number): void;
   fetch(outcome: string): void;
   card(service: string, ruleId: string, indicator: Indicator, cardUuid: string): void;
+  /** A rule's condition failed and the rule was skipped (its error may quote patient data: log its code only). */
+  ruleFailed(service: string, ruleId: string, error: unknown): void;
 }
 
 export const silentObserver: PipelineObserver = {
   stage: () => undefined,
   fetch: () => undefined,
   card: () => undefined,
+  ruleFailed: () => undefined,
 };
 
 export interface Clock {
@@ -110,10 +113,19 @@ export async function callService(
   });
 
   const outcomes = await timed('decide', () =>
-    decide(model, service.rules, {
-      disabled: deps.knowledge.site.disabledRules,
-      values: deps.knowledge.site.ruleValues,
-    })
+    decide(
+      model,
+      service.rules,
+      {
+        disabled: deps.knowledge.site.disabledRules,
+        values: deps.knowledge.site.ruleValues,
+        lookbacks: deps.knowledge.site.lookbacks,
+      },
+      deps.knowledge.ruleCommon,
+      (ruleId, error) => {
+        deps.observer.ruleFailed(service.definition.id, ruleId, error);
+      }
+    )
   );
 
   const cards = await timed('render', () =>

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createApp, type Readiness } from './app.js';
+import { MappingError } from './mapping/jsonata-runtime.js';
 import { silentObserver, systemClock, type Clock, type PipelineDeps, type PipelineObserver } from './call-service.js';
 import { createRequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
@@ -57,7 +58,7 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     newId: parts.newId ?? randomUUID,
     fetchDeadlineMs: config.fetchDeadlineMs,
     fetchPageLimit: config.fetchPageLimit,
-    observer: parts.observer ?? silentObserver,
+    observer: logRuleFailures(parts.observer ?? silentObserver, logger),
   };
   const feedbackStore = parts.feedbackStore ?? new MemoryFeedbackStore();
   const readiness: Readiness = { ready: false };
@@ -72,6 +73,29 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     async warm() {
       await warmUp(knowledge.services.values(), { ...pipeline, observer: silentObserver });
       readiness.ready = true;
+    },
+  };
+}
+
+/**
+ * Rule failures are logged as well as observed: the rule id and the error's code only, because a JSONata error
+ * message can quote the data it was evaluating.
+ */
+function logRuleFailures(observer: PipelineObserver, logger: Logger): PipelineObserver {
+  return {
+    stage: (service, stage, seconds) => {
+      observer.stage(service, stage, seconds);
+    },
+    fetch: (outcome) => {
+      observer.fetch(outcome);
+    },
+    card: (service, ruleId, indicator, cardUuid) => {
+      observer.card(service, ruleId, indicator, cardUuid);
+    },
+    ruleFailed: (service, ruleId, error) => {
+      const code = error instanceof MappingError ? error.code : 'unexpected';
+      logger.error({ cdsService: service, ruleId, code }, 'rule condition failed; rule skipped for this request');
+      observer.ruleFailed(service, ruleId, error);
     },
   };
 }

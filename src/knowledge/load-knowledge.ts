@@ -28,6 +28,8 @@ export interface Knowledge {
   readonly codeIndex: CodeIndex;
   readonly mapping: DecisionModelMapping;
   readonly rules: readonly Rule[];
+  /** Helper functions shared by rule conditions (cards/common.jsonata). */
+  readonly ruleCommon: CompiledExpression | undefined;
   readonly orderables: ReadonlyMap<string, Orderable>;
   readonly site: SiteSettings;
 }
@@ -66,6 +68,8 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
   const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile);
   const orderables = loadOrderables(join(knowledgeDir, 'cards', 'orderables.json'), codeIndex);
   const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables);
+  const ruleCommonFile = join(knowledgeDir, 'cards', 'common.jsonata');
+  const ruleCommon = existsSync(ruleCommonFile) ? compile(ruleCommonFile) : undefined;
   for (const id of site.disabledRules) {
     if (!rules.some((r) => r.id === id)) {
       throw new KnowledgeError(options.siteConfigFile ?? 'site configuration', `$.rules.${id}`, 'is not a rule id');
@@ -80,7 +84,7 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
       rules: rules.filter((r) => r.template.hooks.includes(hook) && !site.disabledRules.has(r.id)),
     });
   }
-  return { services, codeIndex, mapping, rules, orderables, site };
+  return { services, codeIndex, mapping, rules, ruleCommon, orderables, site };
 }
 
 function loadValueSets(dir: string, site: SiteSettings): CodeIndex {
@@ -163,15 +167,25 @@ function loadOrderables(file: string, index: CodeIndex): Map<string, Orderable> 
   const raw = checkSchema<Record<string, Omit<Orderable, 'id'>>>(orderablesSchema, readJsonFile(file), file);
   const orderables = new Map<string, Orderable>();
   for (const [id, value] of Object.entries(raw)) {
-    // The code must be one the value sets carry (with its source): suggestions never invent codes.
-    if (index.matchCoding(value.code.system, value.code.code).length === 0) {
-      throw new KnowledgeError(file, `$.${id}.code`, `${value.code.system}|${value.code.code} is in no value set`);
-    }
     value.concepts.forEach((concept, i) => {
       if (!index.sets.has(concept)) {
         throw new KnowledgeError(file, `$.${id}.concepts[${String(i)}]`, `unknown value set '${concept}'`);
       }
     });
+    // The code must be one the value sets carry (with its source): suggestions never invent codes. It must also
+    // map back to one of the orderable's concepts, so that once accepted the order is recognised and not suggested
+    // again.
+    const sets = index.matchCoding(value.code.system, value.code.code).map((m) => m.set);
+    if (sets.length === 0) {
+      throw new KnowledgeError(file, `$.${id}.code`, `${value.code.system}|${value.code.code} is in no value set`);
+    }
+    if (!sets.some((set) => value.concepts.includes(set))) {
+      throw new KnowledgeError(
+        file,
+        `$.${id}.code`,
+        `${value.code.system}|${value.code.code} is in ${sets.join(', ')}, none of the orderable's concepts`
+      );
+    }
     orderables.set(id, { id, ...value });
   }
   return orderables;
@@ -216,8 +230,27 @@ const cardSchema = {
   },
 } as const;
 
-/** Orderable ids a condition may ask for: `"orderable": "x"` and `"orderables": ["x", ...]` literals. */
-const ORDERABLE_LITERAL = /"orderables?"\s*:\s*(\[[^\]]*\]|"[^"]*")/g;
+/** Orderable ids a condition names literally: `"orderable": "x"` and `"options": [["x", "y"], ["z"]]`. */
+function orderableLiterals(source: string): string[] {
+  const ids = [...source.matchAll(/"orderable"\s*:\s*"([^"]+)"/g)].map((m) => m[1] ?? '');
+  for (const match of source.matchAll(/"options"\s*:\s*\[/g)) {
+    // Take the bracketed list that follows (nested one level), then every string in it.
+    let depth = 0;
+    let end = match.index + match[0].length - 1;
+    for (; end < source.length; end += 1) {
+      depth += source[end] === '[' ? 1 : source[end] === ']' ? -1 : 0;
+      if (depth === 0) {
+        break;
+      }
+    }
+    ids.push(
+      ...[...source.slice(match.index, end).matchAll(/"([a-z0-9-]+)"/g)]
+        .map((m) => m[1] ?? '')
+        .filter((id) => id !== 'options')
+    );
+  }
+  return ids;
+}
 
 function loadRules(
   dir: string,
@@ -244,15 +277,13 @@ function loadRules(
     }
     const conditionFile = join(dir, `${template.id}.jsonata`);
     const source = existsSync(conditionFile) ? readFileSync(conditionFile, 'utf8') : '';
-    for (const match of source.matchAll(ORDERABLE_LITERAL)) {
-      for (const id of (match[1] ?? '').matchAll(/"([^"]+)"/g)) {
-        if (!orderables.has(id[1] ?? '')) {
-          throw new KnowledgeError(
-            conditionFile,
-            '',
-            `asks for orderable '${id[1] ?? ''}', which cards/orderables.json does not define`
-          );
-        }
+    for (const id of orderableLiterals(source)) {
+      if (!orderables.has(id)) {
+        throw new KnowledgeError(
+          conditionFile,
+          '',
+          `asks for orderable '${id}', which cards/orderables.json does not define`
+        );
       }
     }
     return { id: template.id, template, condition: compile(conditionFile) };

@@ -62,6 +62,28 @@ export interface NeuropathyFacts {
   /** Any neuropathy or numbness (not counting carpal tunnel syndrome or Raynaud's alone). */
   readonly any: boolean;
   readonly guillainBarre: readonly Evidence[];
+  /** CIDP: with Guillain-Barre syndrome, an accepted indication for plasma exchange. */
+  readonly cidp: readonly Evidence[];
+  /** Burning or neuropathic pain (a route to suspected small-fibre neuropathy). */
+  readonly neuropathicPain: readonly Evidence[];
+}
+
+/**
+ * Vasculitis, derived once from the other facts for every rule (mappings/vasculitis.jsonata):
+ * - neuropathySuspected: a CTD or vasculitis with a multifocal neuropathy, and no biopsy result yet (a biopsy
+ *   without vasculitis removes the suspicion; one with vasculitis makes it proven);
+ * - neuropathyProven: a biopsy showed vasculitis;
+ * - severe: suspected or proven, with motor involvement or a severe neuropathy;
+ * - treated: suspected or proven, on cyclophosphamide or a non-glucocorticoid immunosuppressant;
+ * - suspected: any of the above, a systemic vasculitis diagnosis, or a positive ANCA.
+ */
+export interface VasculitisFacts {
+  readonly suspected: boolean;
+  readonly neuropathySuspected: boolean;
+  readonly neuropathyProven: boolean;
+  readonly severe: boolean;
+  readonly treated: boolean;
+  readonly evidence: readonly Evidence[];
 }
 
 export type BiopsyStatus = 'vasculitis' | 'noVasculitis' | 'pending' | 'none';
@@ -115,6 +137,7 @@ export interface DecisionModel {
   readonly neuropathy: NeuropathyFacts;
   readonly handSymptoms: readonly Evidence[];
   readonly biopsy: { readonly status: BiopsyStatus; readonly evidence: readonly Evidence[] };
+  readonly vasculitis: VasculitisFacts;
   readonly myelopathy: readonly { status: FactStatus; evidence: Evidence }[];
   readonly riskFactors: readonly { factor: string; label: string; source: 'diagnosis' | 'lab'; evidence: Evidence }[];
   readonly meds: readonly {

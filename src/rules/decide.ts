@@ -1,6 +1,7 @@
 import type { Indicator } from '../cds-hooks/types.js';
 import type { DecisionModel } from '../mapping/decision-model.js';
 import { isObject } from '../mapping/fhir-fields.js';
+import type { CompiledExpression } from '../mapping/jsonata-runtime.js';
 import type { Finding, Rule } from './rule.js';
 
 export interface RuleOutcome {
@@ -14,21 +15,38 @@ export interface RuleSettings {
   readonly disabled: ReadonlySet<string>;
   /** Values offered to every condition as `$settings` (e.g. `emgRepeatDays`). */
   readonly values: Readonly<Record<string, number>>;
+  /** Lab look-backs in days (site configuration), offered as `$lookbacks`. */
+  readonly lookbacks: Readonly<Record<string, number>>;
 }
 
 const RANK: Readonly<Record<Indicator, number>> = { critical: 0, warning: 1, info: 2 };
+
+/** Told when a rule's condition fails (an evaluation guardrail tripped, or a knowledge bug). */
+export type RuleErrorHandler = (ruleId: string, error: unknown) => void;
 
 /**
  * Evaluates every enabled rule of the hook over the decision model. Each rule fires at most once per request
  * (one condition, one finding); results are ordered critical, warning, info (rules.md section 5), then by rule id
  * so that the order is stable.
+ *
+ * A rule whose condition fails is reported to `onRuleError` and skipped: one broken or runaway rule must not take
+ * the other rules' cards (a critical warning among them) down with it.
  */
 export async function decide(
   model: DecisionModel,
   rules: readonly Rule[],
-  settings: RuleSettings
+  settings: RuleSettings,
+  common?: CompiledExpression,
+  onRuleError: RuleErrorHandler = () => undefined
 ): Promise<RuleOutcome[]> {
-  const bindings = { settings: settings.values, hook: model.hook };
+  // The shared helpers (cards/common.jsonata) are plain functions of their arguments; bound for every condition.
+  const helpers = common === undefined ? {} : await common.evaluate({}, {});
+  const bindings = {
+    ...(isObject(helpers) ? helpers : {}),
+    settings: settings.values,
+    lookbacks: settings.lookbacks,
+    hook: model.hook,
+  };
   const outcomes: RuleOutcome[] = [];
   for (const rule of rules) {
     if (
@@ -37,7 +55,13 @@ export async function decide(
     ) {
       continue;
     }
-    const result = await rule.condition.evaluate(model, bindings);
+    let result: unknown;
+    try {
+      result = await rule.condition.evaluate(model, bindings);
+    } catch (error) {
+      onRuleError(rule.id, error);
+      continue;
+    }
     const finding = asFinding(result);
     if (finding === undefined) {
       continue;

@@ -13,7 +13,7 @@ export interface Finding {
   /** Values for the `{{name}}` placeholders of the card template. */
   readonly values?: Readonly<Record<string, string | number | readonly (string | number)[]>>;
   readonly suggest?: readonly SuggestionRequest[];
-  /** Extra Markdown lines (already-done tests, dose working...), shown after the guidance. */
+  /** Extra lines of plain text (already-done tests, dose working...), shown after the guidance, escaped. */
   readonly notes?: readonly string[];
 }
 
@@ -25,7 +25,8 @@ export type SuggestionRequest =
       readonly use: 'replace';
       readonly reference: string;
       readonly display: string;
-      readonly orderables: readonly string[];
+      /** Each option is one suggestion: delete the draft, create every orderable of the option. */
+      readonly options: readonly (readonly string[])[];
       readonly recommended?: boolean;
     };
 
@@ -49,7 +50,7 @@ export interface CardTemplate {
   readonly patientNote?: string;
   readonly source: {
     readonly label: string;
-    /** Where in the seed documents the guidance comes from, e.g. "Seed 000, reference 7". */
+    /** Where in the seed documents the guidance comes from, e.g. "The overview's reference 7"; the rule file names the seed document. */
     readonly citation: string;
   };
   readonly selectionBehavior?: 'any' | 'at-most-one';
@@ -60,4 +61,10 @@ export interface Rule {
   readonly id: string;
   readonly template: CardTemplate;
   readonly condition: CompiledExpression;
+}
+
+/** The rules with their shared helper functions (cards/common.jsonata), bound into every condition. */
+export interface RuleSet {
+  readonly common: CompiledExpression | undefined;
+  readonly rules: readonly Rule[];
 }

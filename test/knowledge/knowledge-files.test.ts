@@ -122,6 +122,17 @@ describe('knowledge is validated at start-up; a bad file names the file and the 
     expect(load(dir)).toThrow(/orderables\.json at \$\.lab-b12\.code: http:\/\/loinc\.org\|99999-9 is in no value set/);
   });
 
+  test('an orderable whose code would not be recognised as its own concept once ordered', () => {
+    const dir = knowledgeCopy();
+    edit(join(dir, 'cards', 'orderables.json'), (j) => {
+      // The TSH code, on the vitamin B12 orderable: an accepted order would not count as a B12 order.
+      (j['lab-b12'] as { code: { code: string } }).code.code = '3016-3';
+    });
+    expect(load(dir)).toThrow(
+      /\$\.lab-b12\.code: http:\/\/loinc\.org\|3016-3 is in lab-tsh, none of the orderable's concepts/
+    );
+  });
+
   test('site configuration naming an unknown rule', () => {
     const dir = knowledgeCopy();
     const site = join(dir, 'site.json');
@@ -160,5 +171,17 @@ describe('JSONata hazards are kept out of the knowledge files', () => {
     expect(source).not.toMatch(/!=\s*(false|true)\b/);
     // A group-by on a bound variable (`$labs{...}`) turns an empty array into [null] (jsonata 2.2).
     expect(source).not.toMatch(/\$[A-Za-z_]\w*\s*\{/);
+  });
+});
+
+describe('rules and orderables agree', () => {
+  test('every lab concept a rule names can be ordered (rules suggest missing labs by their concept id)', () => {
+    const knowledge = load(root)();
+    const named = readdirSync(join(root, 'cards'))
+      .filter((f) => f.endsWith('.jsonata'))
+      .flatMap((f) => [...readFileSync(join(root, 'cards', f), 'utf8').matchAll(/"(lab-[a-z0-9-]+)"/g)])
+      .map((m) => m[1] ?? '');
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((id) => !knowledge.orderables.has(id))).toEqual([]);
   });
 });

@@ -25,7 +25,7 @@ describe('nitrofurantoin-neuropathy-risk card (rules.md section 3, section 4)', 
     expect(card.summary).toMatch(/nitrofurantoin/i);
     expect(card.uuid).toMatch(/^[0-9a-f-]{36}$/);
     expect(card.source).toMatchObject({
-      label: expect.stringContaining('numbness in connective tissue disease') as unknown,
+      label: expect.stringContaining('Numbness in Connective Tissue Disease') as unknown,
       topic: { system: 'urn:ctd-neuropathy-cds:rule', code: 'nitrofurantoin-neuropathy-risk' },
     });
     expect(card.selectionBehavior).toBe('any');
@@ -51,7 +51,7 @@ describe('nitrofurantoin-neuropathy-risk card (rules.md section 3, section 4)', 
       'Polyneuropathy, unspecified** (ICD-10-CM G62.9) - Condition/cond-polyneuropathy, 2026-02-10'
     );
     expect(card.detail).toContain('(RxNorm 1648759) - MedicationRequest/draft-nitrofurantoin');
-    expect(card.detail).toContain('Seed 000, reference 7');
+    expect(card.detail).toContain("The overview's reference 7");
     expect(card.detail).not.toContain('Hypertensive'); // unrelated data is not evidence
     expect(card.links).toEqual([
       expect.objectContaining({
