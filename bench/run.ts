@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { mappingTable, runMappingBench } from './mapping.bench.js';
+import { runStagesBench, stagesTable } from './stages.bench.js';
 
 const quick = process.argv.includes('--quick');
 const machine = {
@@ -22,8 +23,12 @@ const mapping = await runMappingBench(quick ? [100, 1000] : [100, 1000, 10_000],
 console.log('## Map stage against JSON.parse of the same body\n');
 console.log(mappingTable(mapping));
 
+const stages = await runStagesBench(quick ? [10, 100, 1000] : [10, 100, 1000, 10_000], quick);
+console.log('\n## In-process stages and the whole handler (ms), against JSON.parse of the same body\n');
+console.log(stagesTable(stages));
+
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-writeFileSync(file, JSON.stringify({ machine, quick, mapping }, null, 2));
+writeFileSync(file, JSON.stringify({ machine, quick, mapping, stages }, null, 2));
 console.log(`\nResults: ${file}`);

@@ -34,6 +34,14 @@ const RELEVANT_LABS: readonly [string, string, string, number, number][] = [
   ['2160-0', 'Creatinine [Mass/volume] in Serum or Plasma', 'mg/dL', 0.6, 1.2],
 ];
 
+const CORE_PROBLEMS: readonly (readonly Resource[])[] = [
+  [
+    { system: SCT, code: '55464009', display: 'Systemic lupus erythematosus' },
+    { system: ICD, code: 'M32.9', display: 'Systemic lupus erythematosus, unspecified' },
+  ],
+  [{ system: ICD, code: 'G62.9', display: 'Polyneuropathy, unspecified' }],
+];
+
 function narrative(text: string): Resource {
   return {
     status: 'generated',
@@ -67,7 +75,9 @@ export function syntheticRequest(
   const conditions: Resource[] = [];
   const medications: Resource[] = [];
   for (let i = 0; i < resourceCount; i += 1) {
-    const roll = rnd();
+    // The first two resources are always the patient's CTD and polyneuropathy, so that even the smallest request
+    // gives cards and every stage of the pipeline does its work.
+    const roll = i < CORE_PROBLEMS.length ? 0.8 : rnd();
     const days = Math.floor(rnd() * 700);
     if (roll < 0.72) {
       const relevant = rnd() < 0.22;
@@ -117,17 +127,20 @@ export function syntheticRequest(
         referenceRange: [{ low: { value: low, unit }, high: { value: high, unit } }],
       });
     } else if (roll < 0.87) {
-      const relevant = rnd() < 0.3;
-      const coding = relevant
-        ? pick([
-            [
-              { system: SCT, code: '55464009', display: 'Systemic lupus erythematosus' },
-              { system: ICD, code: 'M32.9', display: 'Systemic lupus erythematosus, unspecified' },
-            ],
-            [{ system: ICD, code: 'G62.9', display: 'Polyneuropathy, unspecified' }],
-            [{ system: ICD, code: 'E11.9', display: 'Type 2 diabetes mellitus without complications' }],
-          ])
-        : [{ system: LOCAL, code: `PRB${String(Math.floor(rnd() * 900))}`, display: 'Local problem list entry' }];
+      const core = CORE_PROBLEMS[i];
+      const relevant = core !== undefined || rnd() < 0.3;
+      const coding = core
+        ? core
+        : relevant
+          ? pick([
+              [
+                { system: SCT, code: '55464009', display: 'Systemic lupus erythematosus' },
+                { system: ICD, code: 'M32.9', display: 'Systemic lupus erythematosus, unspecified' },
+              ],
+              [{ system: ICD, code: 'G62.9', display: 'Polyneuropathy, unspecified' }],
+              [{ system: ICD, code: 'E11.9', display: 'Type 2 diabetes mellitus without complications' }],
+            ])
+          : [{ system: LOCAL, code: `PRB${String(Math.floor(rnd() * 900))}`, display: 'Local problem list entry' }];
       conditions.push({
         resourceType: 'Condition',
         id: `cond-${String(i)}`,

@@ -122,13 +122,21 @@ export function isValidRecord(resource: FhirResource): boolean {
 
 /** Whole days from `date` (YYYY-MM-DD...) to `today`; undefined without a usable date. */
 export function daysBetween(date: unknown, today: unknown): number | undefined {
-  if (typeof date !== 'string' || typeof today !== 'string') {
+  const from = epochDay(date);
+  const to = epochDay(today);
+  return from === undefined || to === undefined ? undefined : to - from;
+}
+
+/** Days since 1970-01-01 of a YYYY-MM-DD prefix (Date.UTC on the numbers: this runs once per record). */
+function epochDay(value: unknown): number | undefined {
+  if (typeof value !== 'string' || value.length < 10 || value[4] !== '-' || value[7] !== '-') {
     return undefined;
   }
-  const from = Date.parse(`${date.slice(0, 10)}T00:00:00Z`);
-  const to = Date.parse(`${today.slice(0, 10)}T00:00:00Z`);
-  if (Number.isNaN(from) || Number.isNaN(to)) {
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  if (!Number.isInteger(year) || !(month >= 1 && month <= 12) || !(day >= 1 && day <= 31)) {
     return undefined;
   }
-  return Math.round((to - from) / 86_400_000);
+  return Date.UTC(year, month - 1, day) / 86_400_000;
 }

@@ -1,5 +1,6 @@
 import type { CompiledExpression } from './jsonata-runtime.js';
 import type { DecisionModel } from './decision-model.js';
+import { deepFreeze } from './deep-freeze.js';
 import type { MappingInput, MappingItem } from './prepare-input.js';
 
 /** One field of the decision model and the compiled expression that produces it (mappings/decision-model.json). */
@@ -60,14 +61,4 @@ function itemsOf(input: MappingInput, facts: readonly string[]): readonly Mappin
     return input.byFact[facts[0] ?? ''] ?? [];
   }
   return [...new Set(facts.flatMap((fact) => input.byFact[fact] ?? []))];
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) {
-      deepFreeze(child);
-    }
-  }
-  return value;
 }

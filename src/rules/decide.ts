@@ -1,6 +1,7 @@
 import type { Indicator } from '../cds-hooks/types.js';
 import type { DecisionModel } from '../mapping/decision-model.js';
 import { isObject } from '../mapping/fhir-fields.js';
+import { deepFreeze } from '../mapping/deep-freeze.js';
 import type { CompiledExpression } from '../mapping/jsonata-runtime.js';
 import type { Finding, Rule } from './rule.js';
 
@@ -39,14 +40,18 @@ export async function decide(
   common?: CompiledExpression,
   onRuleError: RuleErrorHandler = () => undefined
 ): Promise<RuleOutcome[]> {
-  // The shared helpers (cards/common.jsonata) are plain functions of their arguments; bound for every condition.
-  const helpers = common === undefined ? {} : await common.evaluate({}, {});
-  const bindings = {
-    ...(isObject(helpers) ? helpers : {}),
-    settings: settings.values,
-    lookbacks: settings.lookbacks,
-    hook: model.hook,
-  };
+  const constants = { settings: settings.values, lookbacks: settings.lookbacks, hook: model.hook };
+  // What the conditions share (cards/common.jsonata) is computed once per request and bound into each of them.
+  // Its values are frozen like the model (a condition that mutated one would change what the next rule sees); its
+  // functions are JSONata closures over the model and stay as they are.
+  const result = common === undefined ? {} : await common.evaluate(model, constants);
+  const shared = isObject(result) ? result : {};
+  for (const value of Object.values(shared)) {
+    if (!(isObject(value) && value['_jsonata_lambda'] === true)) {
+      deepFreeze(value);
+    }
+  }
+  const bindings = { ...shared, ...constants };
   const outcomes: RuleOutcome[] = [];
   for (const rule of rules) {
     if (
