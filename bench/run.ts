@@ -5,6 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { feedbackTable, runFeedbackBench } from './feedback.bench.js';
 import { mappingTable, runMappingBench } from './mapping.bench.js';
 
 const quick = process.argv.includes('--quick');
@@ -22,8 +23,12 @@ const mapping = await runMappingBench(quick ? [100, 1000] : [100, 1000, 10_000],
 console.log('## Map stage against JSON.parse of the same body\n');
 console.log(mappingTable(mapping));
 
+const feedback = await runFeedbackBench(quick);
+console.log('\n## Feedback stores (PostgreSQL when DATABASE_URL is set)\n');
+console.log(feedbackTable(feedback));
+
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-writeFileSync(file, JSON.stringify({ machine, quick, mapping }, null, 2));
+writeFileSync(file, JSON.stringify({ machine, quick, mapping, feedback }, null, 2));
 console.log(`\nResults: ${file}`);
