@@ -4,11 +4,14 @@ import type { PipelineDeps } from './call-service.js';
 import type { RequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
 import type { FeedbackStore } from './feedback/feedback-store.js';
+import { analyticsRoutes } from './http/analytics-routes.js';
 import { cdsRoutes, facts } from './http/cds-routes.js';
 import { corsMiddleware } from './http/cors.js';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler.js';
 import { guidancePage } from './http/guidance-page.js';
+import { metricsRoute } from './http/metrics-route.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
+import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { CdsError } from './errors.js';
 
 export interface Readiness {
@@ -22,6 +25,7 @@ export interface AppDeps {
   readonly validators: RequestValidators;
   readonly pipeline: PipelineDeps;
   readonly feedbackStore: FeedbackStore;
+  readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   readonly readiness: Readiness;
 }
@@ -37,12 +41,17 @@ export function createApp(deps: AppDeps): Express {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const f = facts(res);
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      // Labels from the service's own vocabulary only: an unknown service id in a URL is never a label value.
+      const labels = { service: f.service ?? 'none', endpoint: f.endpoint ?? 'other' };
+      deps.metrics.requests.inc({ ...labels, status: String(res.statusCode) });
+      deps.metrics.requestSeconds.observe(labels, ms / 1000);
       logger.info(
         {
           method: req.method,
           route: req.route === undefined ? req.path : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`,
           status: res.statusCode,
-          ms: Number(process.hrtime.bigint() - start) / 1e6,
+          ms,
           ...f,
         },
         'request'
@@ -78,7 +87,11 @@ export function createApp(deps: AppDeps): Express {
       .send(guidancePage(rule));
   });
   app.all(['/healthz', '/readyz', '/guidance/:ruleId'], methodNotAllowed('GET'));
+  // For operators' scrapers, with its own bearer token (METRICS_TOKEN), not the CDS Clients' JWT.
+  app.use(metricsRoute(deps.metrics, config));
 
+  // Protected routes: the CDS Hooks endpoints and the feedback analytics. Client authentication (JWT, branch
+  // `security`) goes here, once, in front of both, e.g. app.use(['/cds-services', '/analytics'], clientAuth).
   app.use(
     cdsRoutes({
       services: deps.knowledge.services,
@@ -89,6 +102,7 @@ export function createApp(deps: AppDeps): Express {
       publicBaseUrl,
     })
   );
+  app.use(analyticsRoutes(deps.feedbackStore));
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;

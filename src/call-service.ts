@@ -12,7 +12,8 @@ import { mapDecisionModel } from './mapping/map-decision-model.js';
 import { prepareInput } from './mapping/prepare-input.js';
 import { decide } from './rules/decide.js';
 
-export type Stage = 'gather' | 'map' | 'decide' | 'render';
+/** Pipeline stages as timed for metrics; `validate` is timed by the HTTP route, the others here. */
+export type Stage = 'validate' | 'gather' | 'map' | 'decide' | 'render';
 
 /** Watches the pipeline for metrics; never sees patient data (rule ids and timings only). */
 export interface PipelineObserver {
@@ -29,6 +30,32 @@ export const silentObserver: PipelineObserver = {
   card: () => undefined,
   ruleFailed: () => undefined,
 };
+
+/** One observer that tells each of `observers` everything, in order (metrics, the cards-shown log). */
+export function combineObservers(...observers: readonly PipelineObserver[]): PipelineObserver {
+  return {
+    stage(service, stage, seconds) {
+      for (const o of observers) {
+        o.stage(service, stage, seconds);
+      }
+    },
+    fetch(outcome) {
+      for (const o of observers) {
+        o.fetch(outcome);
+      }
+    },
+    card(service, ruleId, indicator, cardUuid) {
+      for (const o of observers) {
+        o.card(service, ruleId, indicator, cardUuid);
+      }
+    },
+    ruleFailed(service, ruleId, error) {
+      for (const o of observers) {
+        o.ruleFailed(service, ruleId, error);
+      }
+    },
+  };
+}
 
 export interface Clock {
   /** Today's date (YYYY-MM-DD) in the service's time zone (the TZ environment variable). */

@@ -28,6 +28,14 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Mapping and rule evaluation time limit (JSONata guardrail), ms. */
   readonly evaluationTimeoutMs: number;
+  /** Directory of the embedded (file) feedback store; used when `databaseUrl` is unset. */
+  readonly feedbackDir: string;
+  /** PostgreSQL connection string; when set, feedback is kept in PostgreSQL instead of `feedbackDir`. */
+  readonly databaseUrl: string | undefined;
+  /** PostgreSQL schema for the service's tables (created if missing); unset: the server's search_path. */
+  readonly databaseSchema: string | undefined;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; unset: open in development only. */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -99,6 +107,29 @@ function url(env: Env, name: string): string | undefined {
   return raw.replace(/\/+$/, '');
 }
 
+function postgresUrl(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') {
+    return undefined;
+  }
+  // The value is never echoed back: a connection string may carry a password.
+  let protocol: string;
+  try {
+    protocol = new URL(raw.trim()).protocol;
+  } catch {
+    throw new ConfigError(name, 'is not a URL such as postgres://user@host:5432/database');
+  }
+  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
+    throw new ConfigError(name, 'must be a postgres:// or postgresql:// URL');
+  }
+  return raw.trim();
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
+}
+
 export function parseConfig(env: Env): Config {
   const rawMode = env['NODE_ENV'] ?? 'development';
   const mode = rawMode === 'production' ? 'production' : 'development';
@@ -122,6 +153,14 @@ export function parseConfig(env: Env): Config {
       "'*' is not allowed; list the origins (leave unset in development for any origin)"
     );
   }
+  const databaseSchema = optional(env, 'DATABASE_SCHEMA');
+  if (databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
+    throw new ConfigError('DATABASE_SCHEMA', `'${databaseSchema}' is not a lower-case SQL identifier`);
+  }
+  const metricsToken = optional(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters (a random secret)');
+  }
   return {
     mode,
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -138,5 +177,10 @@ export function parseConfig(env: Env): Config {
     corsOrigins,
     logLevel: logLevel as Config['logLevel'],
     evaluationTimeoutMs: integer(env, 'EVALUATION_TIMEOUT_MS', 1000, 10, 60_000),
+    // Relative to the working directory, like every relative path an operator types.
+    feedbackDir: resolve(optional(env, 'FEEDBACK_DIR') ?? join('data', 'feedback')),
+    databaseUrl: postgresUrl(env, 'DATABASE_URL'),
+    databaseSchema,
+    metricsToken,
   };
 }

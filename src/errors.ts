@@ -14,6 +14,7 @@ export type CdsErrorCode =
   | 'patient-mismatch'
   | 'prefetch-unavailable'
   | 'unauthorized'
+  | 'forbidden'
   | 'forbidden-origin'
   | 'not-found'
   | 'method-not-allowed'
@@ -31,6 +32,7 @@ const statusOf: Record<CdsErrorCode, number> = {
   // CDS Hooks "Providing FHIR Resources to a CDS Service": required data unobtainable -> 412 Precondition Failed.
   'prefetch-unavailable': 412,
   unauthorized: 401,
+  forbidden: 403,
   'forbidden-origin': 403,
   'not-found': 404,
   'method-not-allowed': 405,
@@ -48,6 +50,7 @@ const issueTypeOf: Record<CdsErrorCode, OperationOutcomeIssue['code']> = {
   'patient-mismatch': 'business-rule',
   'prefetch-unavailable': 'incomplete',
   unauthorized: 'login',
+  forbidden: 'forbidden',
   'forbidden-origin': 'forbidden',
   'not-found': 'not-found',
   'method-not-allowed': 'not-supported',

@@ -2,13 +2,18 @@
  * Process entry: the only module that reads the environment, listens and handles signals.
  */
 import { ConfigError, parseConfig, type Config } from './config.js';
-import { composeService, type ComposedService } from './compose.js';
+import type { AddressInfo } from 'node:net';
+import { openService, type ComposedService } from './compose.js';
+import { FeedbackStoreError } from './feedback/open-feedback-store.js';
 import { KnowledgeError } from './knowledge/knowledge-error.js';
 import { createLogger } from './logger.js';
 
-/** Configuration and knowledge problems stop start-up with their message (file, JSON path), not a stack trace. */
+/**
+ * Configuration, knowledge and feedback-store problems stop start-up with their message (file, JSON path, store),
+ * not a stack trace.
+ */
 function fail(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof KnowledgeError) {
+  if (error instanceof ConfigError || error instanceof KnowledgeError || error instanceof FeedbackStoreError) {
     process.stderr.write(`Cannot start: ${error.message}\n`);
     process.exit(2);
   }
@@ -31,12 +36,15 @@ if (/fhir-kit-client/.test(process.env['DEBUG'] ?? '')) {
 
 let service: ComposedService;
 try {
-  service = composeService(config, { logger });
+  // The feedback store is open before the port is: no 200 can be given for feedback that has nowhere to go.
+  service = await openService(config, { logger });
 } catch (error) {
   fail(error);
 }
 const server = service.app.listen(config.port, config.host, () => {
-  logger.info({ port: config.port, mode: config.mode, services: [...service.knowledge.services.keys()] }, 'listening');
+  // The bound port, which differs from config.port when that is 0 (tests start the process that way).
+  const { port } = server.address() as AddressInfo;
+  logger.info({ port, mode: config.mode, services: [...service.knowledge.services.keys()] }, 'listening');
 });
 service.warm().then(
   () => {

@@ -47,3 +47,28 @@ export function toFeedbackRecord(serviceId: string, item: FeedbackItem): Feedbac
 function isReasonList(value: OverrideReason | readonly OverrideReason[]): value is readonly OverrideReason[] {
   return Array.isArray(value);
 }
+
+/** Checks a record read back from storage, so that a damaged line is skipped rather than trusted. */
+export function isFeedbackRecord(value: unknown): value is FeedbackRecord {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  const v = value as Record<string, unknown>;
+  const strings = (list: unknown): boolean => Array.isArray(list) && list.every((s) => typeof s === 'string');
+  return (
+    typeof v['key'] === 'string' &&
+    typeof v['serviceId'] === 'string' &&
+    typeof v['card'] === 'string' &&
+    (v['outcome'] === 'accepted' || v['outcome'] === 'overridden') &&
+    strings(v['acceptedSuggestions']) &&
+    Array.isArray(v['overrideReasons']) &&
+    v['overrideReasons'].every(
+      (r: unknown) =>
+        typeof r === 'object' &&
+        r !== null &&
+        Object.values(r as Record<string, unknown>).every((field) => typeof field === 'string')
+    ) &&
+    typeof v['outcomeTimestamp'] === 'string' &&
+    !Number.isNaN(Date.parse(v['outcomeTimestamp']))
+  );
+}

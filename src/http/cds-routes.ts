@@ -1,12 +1,13 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { callService, type PipelineDeps } from '../call-service.js';
-import type { DiscoveryResponse, HookName } from '../cds-hooks/types.js';
+import type { CdsRequest, DiscoveryResponse, HookName } from '../cds-hooks/types.js';
 import type { RequestValidators } from '../cds-hooks/validate.js';
 import { CdsError } from '../errors.js';
 import { toFeedbackRecord } from '../feedback/feedback-record.js';
 import type { FeedbackStore } from '../feedback/feedback-store.js';
 import type { LoadedService } from '../knowledge/load-knowledge.js';
+import type { Endpoint } from '../metrics/service-metrics.js';
 import { methodNotAllowed } from './error-handler.js';
 
 export interface CdsRouteDeps {
@@ -21,6 +22,7 @@ export interface CdsRouteDeps {
 
 /** Request facts for the access log (no patient data): set by the routes, read when the response finishes. */
 export interface RequestFacts {
+  endpoint?: Endpoint;
   service?: string;
   hook?: string;
   hookInstance?: string;
@@ -54,14 +56,16 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
   };
 
   router.get('/cds-services', (_req, res) => {
+    facts(res).endpoint = 'discovery';
     res.json(discovery);
   });
   router.all('/cds-services', methodNotAllowed('GET'));
 
   router.post('/cds-services/:id', requireJsonBody, async (req, res) => {
+    const requestFacts = facts(res);
+    requestFacts.endpoint = 'service';
     const service = serviceOf(String(req.params['id']));
     const hook: HookName = service.definition.hook;
-    const requestFacts = facts(res);
     requestFacts.service = service.definition.id;
     const body: unknown = req.body;
     const claimed = typeof body === 'object' && body !== null ? (body as { hook?: unknown }).hook : undefined;
@@ -73,7 +77,14 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
         },
       ]);
     }
-    const request = deps.validators.request(body, hook);
+    // The other stages are timed inside callService; validation happens here, at the edge (refusals included).
+    const validateStart = performance.now();
+    let request: CdsRequest;
+    try {
+      request = deps.validators.request(body, hook);
+    } finally {
+      deps.pipeline.observer.stage(service.definition.id, 'validate', (performance.now() - validateStart) / 1000);
+    }
     requestFacts.hook = request.hook;
     requestFacts.hookInstance = request.hookInstance;
     const { response } = await callService(service, request, deps.pipeline, deps.publicBaseUrl(req));
@@ -83,6 +94,7 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
   router.all('/cds-services/:id', methodNotAllowed('POST'));
 
   router.post('/cds-services/:id/feedback', requireJsonBody, async (req, res) => {
+    facts(res).endpoint = 'feedback';
     const service = serviceOf(String(req.params['id']));
     facts(res).service = service.definition.id;
     const feedback = deps.validators.feedback(req.body);

@@ -54,5 +54,8 @@ describe('a rule whose condition fails', () => {
       expect.objectContaining({ level: 50, cdsService: 'ctd-neuropathy-patient-view', code: 'U1001' }),
     ]);
     expect(lines.join('\n')).not.toContain('cond-sle');
+
+    const metrics = await request(service.app).get('/metrics').expect(200);
+    expect(metrics.text).toMatch(new RegExp(`^cds_rule_failures_total\\{rule="${BROKEN}"\\} 1$`, 'm'));
   });
 });

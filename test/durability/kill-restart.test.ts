@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import type { FeedbackAnalytics } from '../../src/feedback/feedback-analytics.js';
+import { storeKinds, type StoreKind } from '../support/feedback-stores.js';
+import { startServer, stopServer, type ServerProcess } from '../support/server-process.js';
+import { fixture } from '../support/service.js';
+
+/**
+ * The promise of a 200 on feedback: it is stored. The real server process is killed without warning (SIGKILL, no
+ * shutdown hook runs) while feedback posts are in flight, restarted on the same storage, and every item that was
+ * acknowledged before the kill must be there. Items whose post had no answer may or may not be.
+ */
+const FEEDBACK_URL = '/cds-services/ctd-neuropathy-order-sign/feedback';
+const POSTS = 60;
+const KILL_AFTER = 40;
+
+const running: ServerProcess[] = [];
+let kind: StoreKind | undefined;
+afterEach(async () => {
+  for (const server of running.splice(0)) {
+    await stopServer(server);
+  }
+  await kind?.dispose();
+  kind = undefined;
+});
+
+async function start(env: Record<string, string>): Promise<ServerProcess> {
+  const server = await startServer(env);
+  running.push(server);
+  return server;
+}
+
+function post(baseUrl: string, path: string, body: unknown): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+const durableKinds = storeKinds.filter((k) => k.durable);
+
+describe.each(durableKinds)('SIGKILL and restart: $name store', ({ make, skip }) => {
+  // PostgreSQL runs where DATABASE_URL says where it is (always in CI: .ci/run starts it).
+  test.skipIf(skip)(
+    'every acknowledged feedback item is there after the restart',
+    async () => {
+      kind = make();
+      const first = await start(kind.env);
+      const call = await post(
+        first.baseUrl,
+        '/cds-services/ctd-neuropathy-order-sign',
+        fixture('order-sign.ctd-neuropathy-nitrofurantoin')
+      );
+      expect(call.status).toBe(200);
+
+      const items = (n: number) =>
+        [0, 1].map((i) => ({
+          card: `durability-card-${String(n)}-${String(i)}`,
+          outcome: 'overridden',
+          overrideReasons: [{ reason: { system: 'urn:test', code: `reason-${String(i)}` } }],
+          outcomeTimestamp: '2026-06-01T10:00:00Z',
+        }));
+      const acknowledged: object[] = [];
+      let acks = 0;
+      const posts = Array.from({ length: POSTS }, async (_, n) => {
+        const res = await post(first.baseUrl, FEEDBACK_URL, { feedback: items(n) });
+        if (res.status === 200) {
+          acknowledged.push(...items(n));
+          acks += 1;
+          if (acks === KILL_AFTER) {
+            // Right after the 200s, with other posts still in flight: no warning, no shutdown hook.
+            first.child.kill('SIGKILL');
+          }
+        }
+      });
+      await Promise.allSettled(posts);
+      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+      expect(acks).toBeGreaterThanOrEqual(KILL_AFTER);
+
+      const second = await start(kind.env);
+      // Posting the acknowledged items again stores none of them: they are all there already.
+      const again = await post(second.baseUrl, FEEDBACK_URL, { feedback: acknowledged });
+      expect(again.status).toBe(200);
+      expect(await again.json()).toEqual({ stored: 0, duplicates: acknowledged.length });
+      const report = (await (await fetch(`${second.baseUrl}/analytics/feedback`)).json()) as FeedbackAnalytics;
+      expect(report.totals.overridden).toBeGreaterThanOrEqual(acknowledged.length);
+
+      // A graceful stop (SIGTERM) closes the store and exits 0.
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toEqual({ code: 0, signal: null });
+    },
+    90_000
+  );
+});
