@@ -6,6 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { feedbackTable, runFeedbackBench } from './feedback.bench.js';
+import { fhirFetchTable, runFhirFetchBench } from './fhir-fetch.bench.js';
 import { mappingTable, runMappingBench } from './mapping.bench.js';
 import { runStagesBench, stagesTable } from './stages.bench.js';
 
@@ -28,6 +29,10 @@ const stages = await runStagesBench(quick ? [10, 100, 1000] : [10, 100, 1000, 10
 console.log('\n## In-process stages and the whole handler (ms), against JSON.parse of the same body\n');
 console.log(stagesTable(stages));
 
+const fhirFetch = await runFhirFetchBench(quick);
+console.log('\n## FHIR fetch path (no prefetch): the whole request against its slowest single query\n');
+console.log(fhirFetchTable(fhirFetch));
+
 const feedback = await runFeedbackBench(quick);
 console.log('\n## Feedback stores (PostgreSQL when DATABASE_URL is set)\n');
 console.log(feedbackTable(feedback));
@@ -35,5 +40,5 @@ console.log(feedbackTable(feedback));
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-writeFileSync(file, JSON.stringify({ machine, quick, mapping, stages, feedback }, null, 2));
+writeFileSync(file, JSON.stringify({ machine, quick, mapping, stages, fhirFetch, feedback }, null, 2));
 console.log(`\nResults: ${file}`);
