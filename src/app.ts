@@ -1,5 +1,7 @@
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { clientIdentity } from './auth/client-identity.js';
 import type { PipelineDeps } from './call-service.js';
 import type { RequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
@@ -8,6 +10,7 @@ import { cdsRoutes, facts } from './http/cds-routes.js';
 import { corsMiddleware } from './http/cors.js';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler.js';
 import { guidancePage } from './http/guidance-page.js';
+import { jsonBody } from './http/json-body.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
 import { CdsError } from './errors.js';
 
@@ -24,7 +27,16 @@ export interface AppDeps {
   readonly feedbackStore: FeedbackStore;
   readonly logger: Logger;
   readonly readiness: Readiness;
+  /** Client authentication for PROTECTED_PATHS (src/auth: requireClientJwt, or noClientAuth when AUTH_MODE=off). */
+  readonly clientAuth: RequestHandler;
 }
+
+/**
+ * Paths whose every call must carry the CDS Client's JWT (spec "Trusting CDS Clients": discovery, service calls
+ * and feedback alike). A new client-facing route is protected by adding its path here. /healthz, /readyz and
+ * /guidance/* stay public: they carry no patient data, and probes and clinicians' browsers have no client JWT.
+ */
+export const PROTECTED_PATHS: readonly string[] = ['/cds-services'];
 
 /** Builds the service; never listens (server.ts does). Tests build as many apps as they need. */
 export function createApp(deps: AppDeps): Express {
@@ -36,25 +48,35 @@ export function createApp(deps: AppDeps): Express {
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
-      const f = facts(res);
+      // Field by field: no body, header, token or (unless LOG_PHI) patient identifier ever reaches this line.
+      const client = clientIdentity(res);
       logger.info(
         {
           method: req.method,
           route: req.route === undefined ? req.path : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`,
           status: res.statusCode,
           ms: Number(process.hrtime.bigint() - start) / 1e6,
-          ...f,
+          ...(client === undefined ? {} : { client: client.iss, tenant: client.tenant }),
+          ...facts(res),
         },
         'request'
       );
     });
     next();
   });
-  app.use(corsMiddleware(config.corsOrigins));
-  // The default 100 kB limit rejects ordinary prefetch (research/performance.md 3.2); the limit is deliberate.
   app.use(
-    express.json({ limit: config.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] })
+    helmet({
+      // A JSON API: nothing may load, frame or run from its answers (the guidance page sets its own policy).
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      xFrameOptions: { action: 'deny' },
+      // HSTS only where clients reach the service over https; on plain http it would mean nothing or mislead.
+      strictTransportSecurity: config.publicBaseUrl?.startsWith('https://') === true ? { maxAge: 31_536_000 } : false,
+    })
   );
+  app.use(corsMiddleware(config.corsOrigins));
+  // Before the body is parsed: an unauthenticated caller cannot make the service read and parse 12 MB.
+  app.use(PROTECTED_PATHS as string[], deps.clientAuth);
+  app.use(jsonBody({ limitBytes: config.bodyLimitBytes, maxDepth: config.maxJsonDepth }));
 
   const publicBaseUrl = (req: Request): string => config.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? ''}`;
 
@@ -87,6 +109,7 @@ export function createApp(deps: AppDeps): Express {
       feedbackStore: deps.feedbackStore,
       logger,
       publicBaseUrl,
+      logPhi: config.logPhi,
     })
   );
   app.use(notFound);

@@ -8,6 +8,11 @@ function fromBodyParser(error: unknown): CdsError | undefined {
   switch (type) {
     case 'entity.parse.failed':
       return new CdsError('invalid-json', 'The request body is not valid JSON.');
+    case 'entity.too.deep':
+      return new CdsError(
+        'invalid-json',
+        'The request body is nested deeper than this service accepts (MAX_JSON_DEPTH).'
+      );
     case 'entity.too.large':
       return new CdsError('body-too-large', 'The request body is larger than this service accepts (see BODY_LIMIT).');
     case 'encoding.unsupported':
