@@ -1,7 +1,7 @@
 /**
  * Process entry: the only module that reads the environment, listens and handles signals.
  */
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { composeService, type ComposedService } from './compose.js';
@@ -37,6 +37,7 @@ try {
 } catch (error) {
   fail(error);
 }
+let stopping = false;
 const { requestMs, headersMs, keepAliveMs } = config.timeouts;
 const server = createServer(
   {
@@ -49,6 +50,17 @@ const server = createServer(
   },
   service.app
 );
+// During shutdown, a kept-alive connection is closed as soon as its last response is sent: server.close() only
+// closes the connections idle at that moment, and the others would otherwise linger until keepAliveTimeout.
+server.on('request', (_req, res: ServerResponse) => {
+  res.on('finish', () => {
+    if (stopping) {
+      setImmediate(() => {
+        server.closeIdleConnections();
+      });
+    }
+  });
+});
 server.listen(config.port, config.host, () => {
   logger.info(
     {
@@ -74,7 +86,6 @@ service.warm().then(
  * Graceful shutdown: stop accepting connections at once, let requests in flight finish (idle keep-alive
  * connections are closed by server.close), release the stores, exit 0. Requests that do not finish in time are cut.
  */
-let stopping = false;
 function shutdown(signal: string): void {
   if (stopping) {
     return;
