@@ -225,6 +225,22 @@ describe('__proto__, constructor and prototype keys in bodies are harmless', () 
   });
 });
 
+describe('malformed paths', () => {
+  test('a path parameter that is not valid percent-encoding: 400, not 500 (found by the property tests)', async () => {
+    const app = testService().app;
+    for (const [method, path] of [
+      ['get', '/cds-services/%ff'],
+      ['post', '/cds-services/%ff'],
+      ['post', '/cds-services/%ff/feedback'],
+      ['get', '/guidance/%E0%A4%A'],
+    ] as const) {
+      const res = await request(app)[method](path);
+      expect(res.status).toBe(400);
+      expect(expectOutcome(res.body)).toMatch(/malformed percent-encoding/);
+    }
+  });
+});
+
 describe('server timeouts (REQUEST_TIMEOUT_MS, HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS)', () => {
   test('defaults, and headers may not outlast the whole request', () => {
     expect(parseConfig({}).timeouts).toEqual({ requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5000 });
