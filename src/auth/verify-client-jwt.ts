@@ -174,14 +174,14 @@ function fromJose(error: unknown, fields: UnverifiedFields): unknown {
     if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) {
       return ['unknown-key', 'no key of the client matches the token kid and alg'];
     }
-    if (error instanceof errors.JOSEAlgNotAllowed || error instanceof errors.JOSENotSupported) {
+    if (error instanceof errors.JOSEAlgNotAllowed) {
       return ['algorithm-not-allowed', 'the algorithm is not allowed for this key'];
     }
     if (error instanceof errors.JWSInvalid || error instanceof errors.JWTInvalid) {
       return ['malformed-token', error.message];
     }
     if (error instanceof errors.JOSEError) {
-      // Any other jose error is about the token itself (an unsupported `crit`, a key that does not fit the alg).
+      // Any other jose error is about the token itself (JOSENotSupported: a `crit` extension it does not know).
       return ['malformed-token', `${error.code}: ${error.message}`];
     }
     return undefined;
