@@ -1,5 +1,7 @@
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { clientIdentity } from './auth/client-identity.js';
 import type { PipelineDeps } from './call-service.js';
 import type { RequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
@@ -9,6 +11,7 @@ import { cdsRoutes, facts } from './http/cds-routes.js';
 import { corsMiddleware } from './http/cors.js';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler.js';
 import { guidancePage } from './http/guidance-page.js';
+import { jsonBody } from './http/json-body.js';
 import { metricsRoute } from './http/metrics-route.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
 import type { ServiceMetrics } from './metrics/service-metrics.js';
@@ -28,7 +31,16 @@ export interface AppDeps {
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   readonly readiness: Readiness;
+  /** Client authentication for PROTECTED_PATHS (src/auth: requireClientJwt, or noClientAuth when AUTH_MODE=off). */
+  readonly clientAuth: RequestHandler;
 }
+
+/**
+ * Paths whose every call must carry the CDS Client's JWT (spec "Trusting CDS Clients": discovery, service calls
+ * and feedback alike). A new client-facing route is protected by adding its path here. /healthz, /readyz and
+ * /guidance/* stay public: they carry no patient data, and probes and clinicians' browsers have no client JWT.
+ */
+export const PROTECTED_PATHS: readonly string[] = ['/cds-services'];
 
 /** Builds the service; never listens (server.ts does). Tests build as many apps as they need. */
 export function createApp(deps: AppDeps): Express {
@@ -46,12 +58,15 @@ export function createApp(deps: AppDeps): Express {
       const labels = { service: f.service ?? 'none', endpoint: f.endpoint ?? 'other' };
       deps.metrics.requests.inc({ ...labels, status: String(res.statusCode) });
       deps.metrics.requestSeconds.observe(labels, ms / 1000);
+      // Field by field: no body, header, token or (unless LOG_PHI) patient identifier ever reaches this line.
+      const client = clientIdentity(res);
       logger.info(
         {
           method: req.method,
           route: req.route === undefined ? req.path : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`,
           status: res.statusCode,
           ms,
+          ...(client === undefined ? {} : { client: client.iss, tenant: client.tenant }),
           ...f,
         },
         'request'
@@ -59,11 +74,19 @@ export function createApp(deps: AppDeps): Express {
     });
     next();
   });
-  app.use(corsMiddleware(config.corsOrigins));
-  // The default 100 kB limit rejects ordinary prefetch (research/performance.md 3.2); the limit is deliberate.
   app.use(
-    express.json({ limit: config.bodyLimitBytes, strict: true, type: ['application/json', 'application/*+json'] })
+    helmet({
+      // A JSON API: nothing may load, frame or run from its answers (the guidance page sets its own policy).
+      contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+      xFrameOptions: { action: 'deny' },
+      // HSTS only where clients reach the service over https; on plain http it would mean nothing or mislead.
+      strictTransportSecurity: config.publicBaseUrl?.startsWith('https://') === true ? { maxAge: 31_536_000 } : false,
+    })
   );
+  app.use(corsMiddleware(config.corsOrigins));
+  // Before the body is parsed: an unauthenticated caller cannot make the service read and parse 12 MB.
+  app.use(PROTECTED_PATHS as string[], deps.clientAuth);
+  app.use(jsonBody({ limitBytes: config.bodyLimitBytes, maxDepth: config.maxJsonDepth }));
 
   const publicBaseUrl = (req: Request): string => config.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? ''}`;
 
@@ -87,11 +110,11 @@ export function createApp(deps: AppDeps): Express {
       .send(guidancePage(rule));
   });
   app.all(['/healthz', '/readyz', '/guidance/:ruleId'], methodNotAllowed('GET'));
-  // For operators' scrapers, with its own bearer token (METRICS_TOKEN), not the CDS Clients' JWT.
+  // Operators' endpoints (metrics, feedback analytics) have their own bearer token (OPERATOR_TOKEN), not the
+  // CDS Clients' JWT: scrapers and dashboards are not CDS Clients.
   app.use(metricsRoute(deps.metrics, config));
+  app.use(analyticsRoutes(deps.feedbackStore, config));
 
-  // Protected routes: the CDS Hooks endpoints and the feedback analytics. Client authentication (JWT, branch
-  // `security`) goes here, once, in front of both, e.g. app.use(['/cds-services', '/analytics'], clientAuth).
   app.use(
     cdsRoutes({
       services: deps.knowledge.services,
@@ -100,9 +123,9 @@ export function createApp(deps: AppDeps): Express {
       feedbackStore: deps.feedbackStore,
       logger,
       publicBaseUrl,
+      logPhi: config.logPhi,
     })
   );
-  app.use(analyticsRoutes(deps.feedbackStore));
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { createApp, type Readiness } from './app.js';
+import { createClientAuth, noClientAuth } from './auth/client-auth.js';
+import type { JwksCachePolicy } from './auth/client-keys.js';
+import { RedisReplayStore } from './auth/redis-replay-store.js';
+import { MemoryReplayStore, type ReplayStore } from './auth/replay-store.js';
 import {
   combineObservers,
   silentObserver,
@@ -36,8 +40,11 @@ export interface ServiceParts {
   readonly observer?: PipelineObserver;
   readonly knowledge?: Knowledge;
   readonly metrics?: ServiceMetrics;
-  /** When cards are shown, for the cards-shown log. */
-  readonly now?: () => Date;
+  /** JWT `jti` store; default: Redis when REDIS_URL is set, else in memory. Used only when AUTH_MODE=required. */
+  readonly replayStore?: ReplayStore;
+  readonly jwksCachePolicy?: JwksCachePolicy;
+  /** The time, epoch ms: token time checks and the cards-shown log. Tests move it instead of sleeping. */
+  readonly now?: () => number;
 }
 
 export interface ComposedService {
@@ -48,8 +55,10 @@ export interface ComposedService {
   readonly feedbackStore: FeedbackStore;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
-  /** Warms every service on a synthetic patient, then marks the service ready (GET /readyz). */
+  /** Warms every service on a synthetic patient and waits for the stores, then marks the service ready. */
   warm(): Promise<void>;
+  /** Releases the stores (graceful shutdown). */
+  close(): Promise<void>;
 }
 
 function configuredKnowledge(config: Config): Knowledge {
@@ -94,12 +103,46 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     fetchDeadlineMs: config.fetchDeadlineMs,
     fetchPageLimit: config.fetchPageLimit,
     observer: combineObservers(
-      parts.observer ?? combineObservers(metricsObserver(metrics), cardLogObserver(feedbackStore, parts.now)),
+      parts.observer ??
+        combineObservers(metricsObserver(metrics), cardLogObserver(feedbackStore, dateClock(parts.now))),
       ruleFailureLog(logger)
     ),
   };
   const readiness: Readiness = { ready: false };
-  const app = createApp({ config, knowledge, validators, pipeline, feedbackStore, metrics, logger, readiness });
+  // The jti store exists only when clients are authenticated; Redis when instances must share it.
+  const replayStore =
+    config.auth.mode === 'off'
+      ? undefined
+      : (parts.replayStore ??
+        (config.redisUrl === undefined
+          ? new MemoryReplayStore(parts.now === undefined ? {} : { now: parts.now })
+          : new RedisReplayStore(config.redisUrl, logger)));
+  let clientAuth = noClientAuth;
+  if (replayStore !== undefined) {
+    try {
+      clientAuth = createClientAuth(config.auth, config, {
+        logger,
+        replayStore,
+        ...(parts.jwksCachePolicy === undefined ? {} : { jwksCachePolicy: parts.jwksCachePolicy }),
+        ...(parts.now === undefined ? {} : { now: parts.now }),
+      });
+    } catch (error) {
+      // A bad trusted-clients file stops start-up; a Redis connection already opened must not keep it alive.
+      void replayStore.close().catch(() => undefined);
+      throw error;
+    }
+  }
+  const app = createApp({
+    config,
+    knowledge,
+    validators,
+    pipeline,
+    feedbackStore,
+    metrics,
+    logger,
+    readiness,
+    clientAuth,
+  });
   return {
     app,
     knowledge,
@@ -111,7 +154,11 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     async warm() {
       // Silent: the synthetic patient's cards are neither metrics nor cards shown.
       await warmUp(knowledge.services.values(), { ...pipeline, observer: silentObserver });
+      await replayStore?.ready();
       readiness.ready = true;
+    },
+    async close() {
+      await Promise.allSettled([feedbackStore.close(), replayStore?.close()]);
     },
   };
 }
@@ -128,4 +175,9 @@ function ruleFailureLog(logger: Logger): PipelineObserver {
       logger.error({ cdsService: service, ruleId, code }, 'rule condition failed; rule skipped for this request');
     },
   };
+}
+
+/** The cards-shown log takes Dates; the parts give epoch milliseconds. */
+function dateClock(now: (() => number) | undefined): (() => Date) | undefined {
+  return now === undefined ? undefined : () => new Date(now());
 }

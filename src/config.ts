@@ -34,8 +34,51 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** PostgreSQL schema for the service's tables (created if missing); unset: the server's search_path. */
   readonly databaseSchema: string | undefined;
-  /** When set, GET /metrics requires `Authorization: Bearer <token>`; unset: open in development only. */
-  readonly metricsToken: string | undefined;
+  /** When set, /metrics and /analytics require `Authorization: Bearer <token>`; unset: open in development only. */
+  readonly operatorToken: string | undefined;
+  /** Deepest JSON nesting accepted in a request body; deeper bodies get 400 before they are parsed. */
+  readonly maxJsonDepth: number;
+  /** Client authentication (spec "Trusting CDS Clients"); README "Security". */
+  readonly auth: AuthConfig;
+  /** Redis for state shared between instances (the JWT `jti` replay cache); unset: in memory. */
+  readonly redisUrl: string | undefined;
+  /** Debug only: patient and user ids in the request log. Refused in production. Tokens are never logged. */
+  readonly logPhi: boolean;
+  /** Node http server limits (a slow or stalled client cannot hold a connection open for long). */
+  readonly timeouts: {
+    readonly requestMs: number;
+    readonly headersMs: number;
+    readonly keepAliveMs: number;
+  };
+}
+
+/** Asymmetric JWS algorithms (RFC 7518, RFC 8037) that may be allowed; spec: never `none`, never HMAC. */
+export const ASYMMETRIC_ALGORITHMS = [
+  'ES256',
+  'ES384',
+  'ES512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'EdDSA',
+  'Ed25519',
+] as const;
+export type JwsAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
+
+export interface AuthConfig {
+  /** `required`: every call to a protected path carries a valid client JWT; `off`: no check (development). */
+  readonly mode: 'off' | 'required';
+  /** The trusted-clients JSON file (README "Security"); set whenever mode is `required`. */
+  readonly trustedClientsFile: string | undefined;
+  /** Algorithms accepted unless a trusted client names its own. Spec: ES384 and RS384 are RECOMMENDED. */
+  readonly algorithms: readonly JwsAlgorithm[];
+  /** Tolerance for `exp`, `nbf` and `iat` against this server's clock, seconds. */
+  readonly clockSkewSeconds: number;
+  /** Oldest `iat` accepted, seconds: bounds how long a token (and its `jti` entry) lives, whatever its `exp`. */
+  readonly maxTokenAgeSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +173,74 @@ function optional(env: Env, name: string): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
 
+function flag(env: Env, name: string): boolean {
+  const raw = (env[name] ?? '').trim().toLowerCase();
+  if (raw === '' || raw === 'false' || raw === '0') {
+    return false;
+  }
+  if (raw === 'true' || raw === '1') {
+    return true;
+  }
+  throw new ConfigError(name, `'${env[name] ?? ''}' is not true or false`);
+}
+
+function algorithms(env: Env): readonly JwsAlgorithm[] {
+  const raw = env['JWT_ALGORITHMS'];
+  if (raw === undefined || raw.trim() === '') {
+    return ['ES384', 'RS384'];
+  }
+  const names = raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  for (const name of names) {
+    // Spec "JWT Signing Algorithm": `none` and symmetric (HMAC) algorithms SHALL NOT be used.
+    if (name.toLowerCase() === 'none' || /^HS\d+$/i.test(name)) {
+      throw new ConfigError('JWT_ALGORITHMS', `'${name}' is never accepted (CDS Hooks forbids none and HMAC)`);
+    }
+    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(name)) {
+      throw new ConfigError('JWT_ALGORITHMS', `'${name}' is not one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
+    }
+  }
+  if (names.length === 0) {
+    throw new ConfigError('JWT_ALGORITHMS', 'names no algorithm');
+  }
+  return names as JwsAlgorithm[];
+}
+
+function authConfig(env: Env, mode: Config['mode'], publicBaseUrl: string | undefined): AuthConfig {
+  const raw = (env['AUTH_MODE'] ?? '').trim();
+  if (raw !== '' && raw !== 'off' && raw !== 'required') {
+    throw new ConfigError('AUTH_MODE', `'${raw}' is not off or required`);
+  }
+  const authMode = raw === '' ? (mode === 'production' ? 'required' : 'off') : raw;
+  if (authMode === 'off' && mode === 'production' && !flag(env, 'ALLOW_AUTH_OFF_IN_PRODUCTION')) {
+    throw new ConfigError(
+      'AUTH_MODE',
+      'off is refused in production; set ALLOW_AUTH_OFF_IN_PRODUCTION=true only if something in front of the service authenticates every client'
+    );
+  }
+  const trustedClientsFile = env['TRUSTED_CLIENTS'] === '' ? undefined : env['TRUSTED_CLIENTS'];
+  if (authMode === 'required') {
+    if (trustedClientsFile === undefined) {
+      throw new ConfigError('TRUSTED_CLIENTS', 'is required when client authentication is on (AUTH_MODE=required)');
+    }
+    if (publicBaseUrl === undefined) {
+      throw new ConfigError(
+        'PUBLIC_BASE_URL',
+        'is required when client authentication is on: each JWT `aud` must equal the URL of the endpoint called'
+      );
+    }
+  }
+  return {
+    mode: authMode,
+    trustedClientsFile,
+    algorithms: algorithms(env),
+    clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', 60, 0, 300),
+    maxTokenAgeSeconds: integer(env, 'JWT_MAX_AGE_SECONDS', 600, 10, 86_400),
+  };
+}
+
 export function parseConfig(env: Env): Config {
   const rawMode = env['NODE_ENV'] ?? 'development';
   const mode = rawMode === 'production' ? 'production' : 'development';
@@ -157,15 +268,29 @@ export function parseConfig(env: Env): Config {
   if (databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
     throw new ConfigError('DATABASE_SCHEMA', `'${databaseSchema}' is not a lower-case SQL identifier`);
   }
-  const metricsToken = optional(env, 'METRICS_TOKEN');
-  if (metricsToken !== undefined && metricsToken.length < 16) {
-    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters (a random secret)');
+  const operatorToken = optional(env, 'OPERATOR_TOKEN');
+  if (operatorToken !== undefined && operatorToken.length < 16) {
+    throw new ConfigError('OPERATOR_TOKEN', 'must be at least 16 characters (a random secret)');
+  }
+  const publicBaseUrl = url(env, 'PUBLIC_BASE_URL');
+  const logPhi = flag(env, 'LOG_PHI');
+  if (logPhi && mode === 'production') {
+    throw new ConfigError('LOG_PHI', 'is a debugging aid and is refused in production');
+  }
+  const redisUrl = env['REDIS_URL'] === undefined || env['REDIS_URL'].trim() === '' ? undefined : env['REDIS_URL'];
+  if (redisUrl !== undefined && !/^rediss?:\/\/\S+$/.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'is not a redis:// or rediss:// URL');
+  }
+  const requestMs = integer(env, 'REQUEST_TIMEOUT_MS', 30_000, 1000, 600_000);
+  const headersMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 500, 600_000);
+  if (headersMs > requestMs) {
+    throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${String(requestMs)})`);
   }
   return {
     mode,
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env['HOST'] ?? '0.0.0.0',
-    publicBaseUrl: url(env, 'PUBLIC_BASE_URL'),
+    publicBaseUrl,
     knowledgeDir: env['KNOWLEDGE_DIR'] ?? defaultKnowledgeDir(),
     siteConfigFile: env['SITE_CONFIG'] === undefined || env['SITE_CONFIG'] === '' ? undefined : env['SITE_CONFIG'],
     bodyLimitBytes: bytes(env, 'BODY_LIMIT', 12 * 1024 * 1024),
@@ -181,6 +306,15 @@ export function parseConfig(env: Env): Config {
     feedbackDir: resolve(optional(env, 'FEEDBACK_DIR') ?? join('data', 'feedback')),
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     databaseSchema,
-    metricsToken,
+    operatorToken,
+    maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 8, 512),
+    auth: authConfig(env, mode, publicBaseUrl),
+    redisUrl,
+    logPhi,
+    timeouts: {
+      requestMs,
+      headersMs,
+      keepAliveMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5000, 0, 600_000),
+    },
   };
 }

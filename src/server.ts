@@ -1,8 +1,9 @@
 /**
  * Process entry: the only module that reads the environment, listens and handles signals.
  */
-import { ConfigError, parseConfig, type Config } from './config.js';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ConfigError, parseConfig, type Config } from './config.js';
 import { openService, type ComposedService } from './compose.js';
 import { FeedbackStoreError } from './feedback/open-feedback-store.js';
 import { KnowledgeError } from './knowledge/knowledge-error.js';
@@ -41,10 +42,41 @@ try {
 } catch (error) {
   fail(error);
 }
-const server = service.app.listen(config.port, config.host, () => {
+let stopping = false;
+const { requestMs, headersMs, keepAliveMs } = config.timeouts;
+const server = createServer(
+  {
+    // A client that is slow to send its headers or body cannot hold a connection (and its memory) for long.
+    requestTimeout: requestMs,
+    headersTimeout: headersMs,
+    keepAliveTimeout: keepAliveMs,
+    // How often Node looks for expired requests (default 30 s): a fraction of the header limit, so that it holds.
+    connectionsCheckingInterval: Math.max(100, Math.min(5000, Math.floor(headersMs / 2))),
+  },
+  service.app
+);
+// During shutdown, a kept-alive connection is closed as soon as its last response is sent: server.close() only
+// closes the connections idle at that moment, and the others would otherwise linger until keepAliveTimeout.
+server.on('request', (_req, res: ServerResponse) => {
+  res.on('finish', () => {
+    if (stopping) {
+      setImmediate(() => {
+        server.closeIdleConnections();
+      });
+    }
+  });
+});
+server.listen(config.port, config.host, () => {
   // The bound port, which differs from config.port when that is 0 (tests start the process that way).
-  const { port } = server.address() as AddressInfo;
-  logger.info({ port, mode: config.mode, services: [...service.knowledge.services.keys()] }, 'listening');
+  logger.info(
+    {
+      port: (server.address() as AddressInfo).port,
+      mode: config.mode,
+      auth: config.auth.mode,
+      services: [...service.knowledge.services.keys()],
+    },
+    'listening'
+  );
 });
 service.warm().then(
   () => {
@@ -56,14 +88,24 @@ service.warm().then(
   }
 );
 
+/**
+ * Graceful shutdown: stop accepting connections at once, let requests in flight finish (idle keep-alive
+ * connections are closed by server.close), release the stores, exit 0. Requests that do not finish in time are cut.
+ */
 function shutdown(signal: string): void {
-  logger.info({ signal }, 'shutting down');
+  if (stopping) {
+    return;
+  }
+  stopping = true;
   service.readiness.ready = false;
   server.close(() => {
-    void service.feedbackStore.close().finally(() => process.exit(0));
+    void service.close().finally(() => process.exit(0));
   });
-  // Requests in flight get a bounded time to finish.
-  setTimeout(() => process.exit(0), 10_000).unref();
+  logger.info({ signal }, 'shutting down: no new connections, finishing requests in flight');
+  setTimeout(() => {
+    logger.warn('requests still in flight after 10 s; exiting');
+    process.exit(0);
+  }, 10_000).unref();
 }
 process.on('SIGTERM', () => {
   shutdown('SIGTERM');

@@ -22,9 +22,12 @@ function referenceString(types: readonly string[]): Record<string, unknown> {
   return { type: 'string', maxLength: 1100, pattern: `^(${types.join('|')})/[^/\\s]+$` };
 }
 
-function resourceSchema(limits: SchemaLimits): Record<string, unknown> {
+/** A prefetch value: a resource (usually a Bundle), or null for "no data" (spec "Prefetch tokens"). */
+function prefetchValueSchema(limits: SchemaLimits): Record<string, unknown> {
   return {
-    type: 'object',
+    // One schema with a union type rather than anyOf [null, resource]: a failed anyOf reports its first branch
+    // ("must be of type null") instead of the real problem, such as a Bundle over MAX_BUNDLE_ENTRIES.
+    type: ['object', 'null'],
     required: ['resourceType'],
     properties: {
       resourceType: { type: 'string', pattern: '^[A-Z][A-Za-z]{1,63}$' },
@@ -75,7 +78,7 @@ export function requestSchema(limits: SchemaLimits): Record<string, unknown> {
       prefetch: {
         type: 'object',
         maxProperties: limits.maxPrefetchKeys,
-        additionalProperties: { anyOf: [{ type: 'null' }, resourceSchema(limits)] },
+        additionalProperties: prefetchValueSchema(limits),
       },
       extension: { type: 'object' },
     },

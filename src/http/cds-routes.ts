@@ -18,15 +18,23 @@ export interface CdsRouteDeps {
   readonly logger: Logger;
   /** Absolute base URL of this service as clients see it. */
   readonly publicBaseUrl: (req: Request) => string;
+  /** LOG_PHI (debug only): patient, user and encounter ids go to the request log line. */
+  readonly logPhi: boolean;
 }
 
-/** Request facts for the access log (no patient data): set by the routes, read when the response finishes. */
+/**
+ * Request facts for the access log, set by the routes and read when the response finishes. No patient data:
+ * the identifiers are only filled in when LOG_PHI is on (a debugging aid refused in production).
+ */
 export interface RequestFacts {
   endpoint?: Endpoint;
   service?: string;
   hook?: string;
   hookInstance?: string;
   cards?: number;
+  patientId?: string;
+  userId?: string;
+  encounterId?: string;
 }
 
 export function facts(res: { locals: Record<string, unknown> }): RequestFacts {
@@ -87,6 +95,13 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
     }
     requestFacts.hook = request.hook;
     requestFacts.hookInstance = request.hookInstance;
+    if (deps.logPhi) {
+      requestFacts.patientId = request.context.patientId;
+      requestFacts.userId = request.context.userId;
+      if (request.context.encounterId !== undefined) {
+        requestFacts.encounterId = request.context.encounterId;
+      }
+    }
     const { response } = await callService(service, request, deps.pipeline, deps.publicBaseUrl(req));
     requestFacts.cards = response.cards.length;
     res.json(response);

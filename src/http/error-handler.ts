@@ -8,6 +8,11 @@ function fromBodyParser(error: unknown): CdsError | undefined {
   switch (type) {
     case 'entity.parse.failed':
       return new CdsError('invalid-json', 'The request body is not valid JSON.');
+    case 'entity.too.deep':
+      return new CdsError(
+        'invalid-json',
+        'The request body is nested deeper than this service accepts (MAX_JSON_DEPTH).'
+      );
     case 'entity.too.large':
       return new CdsError('body-too-large', 'The request body is larger than this service accepts (see BODY_LIMIT).');
     case 'encoding.unsupported':
@@ -21,6 +26,13 @@ function fromBodyParser(error: unknown): CdsError | undefined {
   }
 }
 
+/** The router could not percent-decode a path parameter (e.g. `/cds-services/%ff`): the client's mistake. */
+function fromRouter(error: unknown): CdsError | undefined {
+  return error instanceof URIError
+    ? new CdsError('invalid-request', 'The request path is not valid (malformed percent-encoding).')
+    : undefined;
+}
+
 /**
  * The one error middleware (Express recognises it by its four parameters; registered after the routes).
  * Every non-2xx body is an OperationOutcome (spec "Returning OperationOutcome"); stack traces go to the log only.
@@ -31,7 +43,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(error);
       return;
     }
-    const cdsError = fromBodyParser(error) ?? toCdsError(error);
+    const cdsError = fromBodyParser(error) ?? fromRouter(error) ?? toCdsError(error);
     if (cdsError.status >= 500) {
       logger.error({ err: error, method: req.method, path: req.path }, 'request failed');
     }

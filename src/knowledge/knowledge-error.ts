@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 
 /**
- * A knowledge file (hooks/, cards/, mappings/) that cannot be used. Start-up stops with this message, which names
- * the file and the JSON path, so that an informaticist can fix the file without reading code.
+ * A knowledge file (hooks/, cards/, mappings/) or trusted-clients file that cannot be used. Start-up stops with this
+ * message, which names the file and the JSON path, so that an informaticist can fix the file without reading code.
  */
 export class KnowledgeError extends Error {
   readonly file: string;

@@ -1,4 +1,5 @@
 import jsonata from 'jsonata';
+import { CdsError } from '../errors.js';
 import { KnowledgeError } from '../knowledge/knowledge-error.js';
 
 /**
@@ -70,6 +71,16 @@ export function compileExpression(
         return (await expression.evaluate(input, bindings)) as unknown;
       } catch (error) {
         const { code, message } = describe(error);
+        if (code === 'D1001') {
+          // JSONata refuses non-finite numbers wherever it meets one. They come from the data, never from the
+          // knowledge: JSON.parse reads a literal beyond the double range (1e400) as Infinity, and a dose computed
+          // from absurd values can overflow. The request is refused as invalid instead of failing as a 500.
+          throw new CdsError(
+            'invalid-request',
+            'A number in the patient data or the request is outside the range this service can compute with.',
+            { cause: new MappingError(file, code, message) }
+          );
+        }
         throw new MappingError(file, code, message);
       }
     },

@@ -3,6 +3,8 @@ import { describe, expect, test } from 'vitest';
 import { testService } from '../support/service.js';
 
 const SANDBOX = 'https://sandbox.cds-hooks.org';
+// CORS is what these tests look at; client authentication has its own tests (test/auth).
+const PRODUCTION = { NODE_ENV: 'production', AUTH_MODE: 'off', ALLOW_AUTH_OFF_IN_PRODUCTION: 'true' };
 
 describe('CORS for browser clients such as the CDS Hooks Sandbox', () => {
   test('development without an allowlist: any origin is reflected, never "*"', async () => {
@@ -21,7 +23,7 @@ describe('CORS for browser clients such as the CDS Hooks Sandbox', () => {
   });
 
   test('with an allowlist: listed origins only', async () => {
-    const app = testService({ NODE_ENV: 'production', CORS_ORIGINS: `${SANDBOX}, https://ehr.example.org` }).app;
+    const app = testService({ ...PRODUCTION, CORS_ORIGINS: `${SANDBOX}, https://ehr.example.org` }).app;
     const allowed = await request(app).get('/cds-services').set('Origin', SANDBOX).expect(200);
     expect(allowed.headers['access-control-allow-origin']).toBe(SANDBOX);
     const refused = await request(app).get('/cds-services').set('Origin', 'https://evil.example').expect(200);
@@ -29,7 +31,7 @@ describe('CORS for browser clients such as the CDS Hooks Sandbox', () => {
   });
 
   test('production without an allowlist sends no CORS headers', async () => {
-    const app = testService({ NODE_ENV: 'production' }).app;
+    const app = testService(PRODUCTION).app;
     const res = await request(app).get('/cds-services').set('Origin', SANDBOX).expect(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
   });
