@@ -11,9 +11,10 @@ import { cdsRoutes, facts } from './http/cds-routes.js';
 import { corsMiddleware } from './http/cors.js';
 import { errorHandler, methodNotAllowed, notFound } from './http/error-handler.js';
 import { guidancePage } from './http/guidance-page.js';
-import { jsonBody } from './http/json-body.js';
+import { jsonBody, rawJsonBody } from './http/json-body.js';
 import { metricsRoute } from './http/metrics-route.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
+import type { ServiceCaller } from './service-call/service-caller.js';
 import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { CdsError } from './errors.js';
 
@@ -27,6 +28,7 @@ export interface AppDeps {
   readonly knowledge: Knowledge;
   readonly validators: RequestValidators;
   readonly pipeline: PipelineDeps;
+  readonly caller: ServiceCaller;
   readonly feedbackStore: FeedbackStore;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
@@ -86,6 +88,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(corsMiddleware(config.corsOrigins));
   // Before the body is parsed: an unauthenticated caller cannot make the service read and parse 12 MB.
   app.use(PROTECTED_PATHS as string[], deps.clientAuth);
+  // Service calls keep their body as bytes, for the evaluation to parse where it runs (a worker thread by default);
+  // the JSON parser below then leaves them alone.
+  app.post('/cds-services/:id', rawJsonBody(config.bodyLimitBytes));
   app.use(jsonBody({ limitBytes: config.bodyLimitBytes, maxDepth: config.maxJsonDepth }));
 
   const publicBaseUrl = (req: Request): string => config.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? ''}`;
@@ -119,7 +124,8 @@ export function createApp(deps: AppDeps): Express {
     cdsRoutes({
       services: deps.knowledge.services,
       validators: deps.validators,
-      pipeline: deps.pipeline,
+      caller: deps.caller,
+      observer: deps.pipeline.observer,
       feedbackStore: deps.feedbackStore,
       logger,
       publicBaseUrl,

@@ -14,8 +14,6 @@ import {
   type PipelineDeps,
   type PipelineObserver,
 } from './call-service.js';
-import { MappingError } from './mapping/jsonata-runtime.js';
-import { createRequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
 import { cardLogObserver } from './feedback/card-log-observer.js';
 import type { FeedbackStore } from './feedback/feedback-store.js';
@@ -23,8 +21,11 @@ import { MemoryFeedbackStore } from './feedback/feedback-store.js';
 import { openFeedbackStore } from './feedback/open-feedback-store.js';
 import { createFhirKitReader } from './fhir/fhir-kit-reader.js';
 import type { FhirReaderFactory } from './fhir/fhir-reader.js';
-import { loadKnowledge, type Knowledge } from './knowledge/load-knowledge.js';
+import type { Knowledge } from './knowledge/load-knowledge.js';
+import { configuredKnowledge, requestValidatorsFor } from './configured.js';
 import { createLogger } from './logger.js';
+import { errorCode } from './service-call/recording-observer.js';
+import { inlineCaller, workerCaller, type ServiceCaller } from './service-call/service-caller.js';
 import { metricsObserver } from './metrics/metrics-observer.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js';
 import { warmUp } from './warm-up.js';
@@ -45,6 +46,8 @@ export interface ServiceParts {
   readonly jwksCachePolicy?: JwksCachePolicy;
   /** The time, epoch ms: token time checks and the cards-shown log. Tests move it instead of sleeping. */
   readonly now?: () => number;
+  /** Where service calls are evaluated; default: on the main thread (openService starts the worker threads). */
+  readonly caller?: ServiceCaller;
 }
 
 export interface ComposedService {
@@ -55,18 +58,11 @@ export interface ComposedService {
   readonly feedbackStore: FeedbackStore;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
-  /** Warms every service on a synthetic patient and waits for the stores, then marks the service ready. */
+  readonly caller: ServiceCaller;
+  /** Warms every service on a synthetic patient and waits for the stores and workers, then marks it ready. */
   warm(): Promise<void>;
-  /** Releases the stores (graceful shutdown). */
+  /** Releases the stores and stops the workers (graceful shutdown). */
   close(): Promise<void>;
-}
-
-function configuredKnowledge(config: Config): Knowledge {
-  return loadKnowledge({
-    knowledgeDir: config.knowledgeDir,
-    siteConfigFile: config.siteConfigFile,
-    guardrails: { timeoutMs: config.evaluationTimeoutMs, stackDepth: 500 },
-  });
 }
 
 /**
@@ -78,7 +74,16 @@ export async function openService(config: Config, parts: ServiceParts = {}): Pro
   const logger = parts.logger ?? createLogger(config.logLevel);
   const knowledge = parts.knowledge ?? configuredKnowledge(config);
   const feedbackStore = parts.feedbackStore ?? (await openFeedbackStore(config, logger));
-  return composeService(config, { ...parts, logger, knowledge, feedbackStore });
+  // Worker threads build their own pipeline from the configuration, so injected pipeline parts keep the inline one.
+  const injected = parts.knowledge !== undefined || parts.readerFor !== undefined || parts.clock !== undefined;
+  const caller = parts.caller ?? (config.workers > 0 && !injected ? workerCaller(config, logger) : undefined);
+  return composeService(config, {
+    ...parts,
+    logger,
+    knowledge,
+    feedbackStore,
+    ...(caller === undefined ? {} : { caller }),
+  });
 }
 
 /**
@@ -88,11 +93,7 @@ export async function openService(config: Config, parts: ServiceParts = {}): Pro
 export function composeService(config: Config, parts: ServiceParts = {}): ComposedService {
   const logger = parts.logger ?? createLogger(config.logLevel);
   const knowledge = parts.knowledge ?? configuredKnowledge(config);
-  const validators = createRequestValidators({
-    maxBundleEntries: config.maxBundleEntries,
-    maxPrefetchKeys: config.maxPrefetchKeys,
-    maxFeedbackItems: config.maxFeedbackItems,
-  });
+  const validators = requestValidatorsFor(config);
   const feedbackStore = parts.feedbackStore ?? new MemoryFeedbackStore();
   const metrics = parts.metrics ?? createServiceMetrics([...knowledge.services.keys()]);
   const pipeline: PipelineDeps = {
@@ -108,6 +109,14 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
       ruleFailureLog(logger)
     ),
   };
+  const caller =
+    parts.caller ??
+    inlineCaller({
+      services: knowledge.services,
+      validators,
+      pipeline,
+      maxJsonDepth: config.maxJsonDepth,
+    });
   const readiness: Readiness = { ready: false };
   // The jti store exists only when clients are authenticated; Redis when instances must share it.
   const replayStore =
@@ -142,6 +151,7 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     logger,
     readiness,
     clientAuth,
+    caller,
   });
   return {
     app,
@@ -151,14 +161,17 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     feedbackStore,
     metrics,
     logger,
+    caller,
     async warm() {
-      // Silent: the synthetic patient's cards are neither metrics nor cards shown.
-      await warmUp(knowledge.services.values(), { ...pipeline, observer: silentObserver });
-      await replayStore?.ready();
+      // Silent: the synthetic patient's cards are neither metrics nor cards shown. Worker threads warm themselves.
+      if (parts.caller === undefined) {
+        await warmUp(knowledge.services.values(), { ...pipeline, observer: silentObserver });
+      }
+      await Promise.all([replayStore?.ready(), caller.ready()]);
       readiness.ready = true;
     },
     async close() {
-      await Promise.allSettled([feedbackStore.close(), replayStore?.close()]);
+      await Promise.allSettled([feedbackStore.close(), replayStore?.close(), caller.close()]);
     },
   };
 }
@@ -171,8 +184,10 @@ function ruleFailureLog(logger: Logger): PipelineObserver {
   return {
     ...silentObserver,
     ruleFailed: (service, ruleId, error) => {
-      const code = error instanceof MappingError ? error.code : 'unexpected';
-      logger.error({ cdsService: service, ruleId, code }, 'rule condition failed; rule skipped for this request');
+      logger.error(
+        { cdsService: service, ruleId, code: errorCode(error) },
+        'rule condition failed; rule skipped for this request'
+      );
     },
   };
 }

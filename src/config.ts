@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,6 +39,13 @@ export interface Config {
   readonly operatorToken: string | undefined;
   /** Deepest JSON nesting accepted in a request body; deeper bodies get 400 before they are parsed. */
   readonly maxJsonDepth: number;
+  /**
+   * Worker threads that evaluate service calls (0: on the main thread). Default: one per core, so that a large
+   * request never holds up the others and every core is used (README "Performance").
+   */
+  readonly workers: number;
+  /** Heap limit of each worker thread, MB: one pathological request ends its worker, not the process. */
+  readonly workerHeapMb: number;
   /** Client authentication (spec "Trusting CDS Clients"); README "Security". */
   readonly auth: AuthConfig;
   /** Redis for state shared between instances (the JWT `jti` replay cache); unset: in memory. */
@@ -308,6 +316,8 @@ export function parseConfig(env: Env): Config {
     databaseSchema,
     operatorToken,
     maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 8, 512),
+    workers: integer(env, 'WORKERS', availableParallelism(), 0, 64),
+    workerHeapMb: integer(env, 'WORKER_HEAP_MB', 1024, 128, 16_384),
     auth: authConfig(env, mode, publicBaseUrl),
     redisUrl,
     logPhi,

@@ -83,6 +83,9 @@ service.warm().then(
     logger.info('ready');
   },
   (error: unknown) => {
+    if (stopping) {
+      return; // shut down while warming up: the workers were stopped on purpose
+    }
     logger.fatal({ err: error }, 'warm-up failed');
     process.exit(1);
   }

@@ -1,19 +1,24 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { callService, type PipelineDeps } from '../call-service.js';
-import type { CdsRequest, DiscoveryResponse, HookName } from '../cds-hooks/types.js';
+import type { PipelineObserver } from '../call-service.js';
+import type { DiscoveryResponse } from '../cds-hooks/types.js';
 import type { RequestValidators } from '../cds-hooks/validate.js';
 import { CdsError } from '../errors.js';
 import { toFeedbackRecord } from '../feedback/feedback-record.js';
 import type { FeedbackStore } from '../feedback/feedback-store.js';
 import type { LoadedService } from '../knowledge/load-knowledge.js';
 import type { Endpoint } from '../metrics/service-metrics.js';
+import { replay } from '../service-call/recording-observer.js';
+import type { ServiceCaller } from '../service-call/service-caller.js';
 import { methodNotAllowed } from './error-handler.js';
 
 export interface CdsRouteDeps {
   readonly services: ReadonlyMap<string, LoadedService>;
   readonly validators: RequestValidators;
-  readonly pipeline: PipelineDeps;
+  /** Evaluates service calls (inline or in worker threads). */
+  readonly caller: ServiceCaller;
+  /** Told what each evaluation's pipeline observed (metrics, cards shown, rule failures). */
+  readonly observer: PipelineObserver;
   readonly feedbackStore: FeedbackStore;
   readonly logger: Logger;
   /** Absolute base URL of this service as clients see it. */
@@ -73,38 +78,22 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
     const requestFacts = facts(res);
     requestFacts.endpoint = 'service';
     const service = serviceOf(String(req.params['id']));
-    const hook: HookName = service.definition.hook;
     requestFacts.service = service.definition.id;
-    const body: unknown = req.body;
-    const claimed = typeof body === 'object' && body !== null ? (body as { hook?: unknown }).hook : undefined;
-    if (typeof claimed === 'string' && claimed !== hook) {
-      throw new CdsError('wrong-hook', [
-        {
-          message: `Service '${service.definition.id}' answers the '${hook}' hook, not '${claimed}'.`,
-          expression: ['hook'],
-        },
-      ]);
+    if (!Buffer.isBuffer(req.body)) {
+      // app.ts reads this route's body unparsed (rawJsonBody); anything else is a wiring mistake.
+      throw new Error('the service-call body was not read as bytes');
     }
-    // The other stages are timed inside callService; validation happens here, at the edge (refusals included).
-    const validateStart = performance.now();
-    let request: CdsRequest;
-    try {
-      request = deps.validators.request(body, hook);
-    } finally {
-      deps.pipeline.observer.stage(service.definition.id, 'validate', (performance.now() - validateStart) / 1000);
-    }
-    requestFacts.hook = request.hook;
-    requestFacts.hookInstance = request.hookInstance;
-    if (deps.logPhi) {
-      requestFacts.patientId = request.context.patientId;
-      requestFacts.userId = request.context.userId;
-      if (request.context.encounterId !== undefined) {
-        requestFacts.encounterId = request.context.encounterId;
-      }
-    }
-    const { response } = await callService(service, request, deps.pipeline, deps.publicBaseUrl(req));
-    requestFacts.cards = response.cards.length;
-    res.json(response);
+    // Parsing, validation and the pipeline run where the caller puts them (a worker thread by default): this
+    // thread only moves bytes, so a large request never holds up the others.
+    const result = await deps.caller.call({
+      serviceId: service.definition.id,
+      body: req.body,
+      publicBaseUrl: deps.publicBaseUrl(req),
+      logPhi: deps.logPhi,
+    });
+    replay(result.events, deps.observer);
+    Object.assign(requestFacts, result.facts);
+    res.status(result.status).set(result.headers).type('application/json').send(result.body);
   });
   router.all('/cds-services/:id', methodNotAllowed('POST'));
 

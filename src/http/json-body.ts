@@ -26,3 +26,21 @@ export function jsonBody(options: { readonly limitBytes: number; readonly maxDep
     },
   });
 }
+
+/**
+ * The same body, unparsed: for the service-call route, whose evaluation (in a worker thread by default) parses it
+ * and checks its nesting (src/service-call/evaluate-call.ts). Same types, size limit and UTF-8 rule; `req.body` is
+ * a Buffer. Mounted before `jsonBody`, which then leaves the request alone.
+ */
+export function rawJsonBody(limitBytes: number): RequestHandler {
+  return express.raw({
+    limit: limitBytes,
+    type: ['application/json', 'application/*+json'],
+    verify: (req) => {
+      const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+      if (charset !== undefined && !/^utf-?8$/i.test(charset)) {
+        throw new NotUtf8('JSON must be UTF-8');
+      }
+    },
+  });
+}

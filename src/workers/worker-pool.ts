@@ -14,6 +14,11 @@ export interface WorkerPoolOptions {
   /** The worker module (compiled JS in production; tests may point at any module speaking the protocol below). */
   readonly module: URL;
   readonly workerData?: unknown;
+  /**
+   * Load a TypeScript module through tsx (a dev dependency): for tests and `npm run dev`, which run the sources.
+   * Node does not apply `--import tsx` to worker threads, so the worker registers tsx itself before importing.
+   */
+  readonly typescript?: boolean;
   readonly resourceLimits?: ResourceLimits;
   /** Told when a worker exits unexpectedly (it is replaced). */
   readonly onWorkerExit?: (code: number, error: Error | undefined) => void;
@@ -101,10 +106,17 @@ export class WorkerPool {
 
   /** Starts a worker in `slot`; when it exits unexpectedly, its tasks fail and a new worker takes the slot. */
   private start(slot: Slot): void {
-    const worker = new Worker(this.options.module, {
+    const options = {
       workerData: this.options.workerData,
       ...(this.options.resourceLimits === undefined ? {} : { resourceLimits: this.options.resourceLimits }),
-    });
+    };
+    const worker =
+      this.options.typescript === true
+        ? new Worker(
+            `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(this.options.module.href)}); })`,
+            { ...options, eval: true }
+          )
+        : new Worker(this.options.module, options);
     let failure: Error | undefined;
     let started = false;
     slot.worker = worker;
