@@ -2,19 +2,35 @@
  * `npm run bench` entry (compiled, run with node, as production runs): benchmarks in this run, results as JSON in
  * bench/results/ and as Markdown on stdout. `-- --quick` runs shorter and smaller.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { feedbackTable, runFeedbackBench } from './feedback.bench.js';
 import { fhirFetchTable, runFhirFetchBench } from './fhir-fetch.bench.js';
+import {
+  fairnessTable,
+  httpTable,
+  runFairnessBench,
+  runHttpBench,
+  runStartupBench,
+  startupTable,
+} from './http.bench.js';
 import { mappingTable, runMappingBench } from './mapping.bench.js';
 import { runStagesBench, stagesTable } from './stages.bench.js';
 
 const quick = process.argv.includes('--quick');
+// Read from node_modules directly: not every package exports its package.json.
+const versionOf = (name: string): string =>
+  (
+    JSON.parse(readFileSync(join(import.meta.dirname, '..', '..', 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
   node: process.version,
+  versions: Object.fromEntries(['jsonata', 'ajv', 'express', 'fhir-kit-client'].map((n) => [n, versionOf(n)])),
   date: new Date().toISOString(),
 };
 console.log(
@@ -25,13 +41,27 @@ const mapping = await runMappingBench(quick ? [100, 1000] : [100, 1000, 10_000],
 console.log('## Map stage against JSON.parse of the same body\n');
 console.log(mappingTable(mapping));
 
-const stages = await runStagesBench(quick ? [10, 100, 1000] : [10, 100, 1000, 10_000], quick);
+const stages = await runStagesBench([10, 100, 1000, 10_000], quick);
 console.log('\n## In-process stages and the whole handler (ms), against JSON.parse of the same body\n');
 console.log(stagesTable(stages));
 
 const fhirFetch = await runFhirFetchBench(quick);
 console.log('\n## FHIR fetch path (no prefetch): the whole request against its slowest single query\n');
 console.log(fhirFetchTable(fhirFetch));
+
+const feedbackDir = mkdtempSync(join(tmpdir(), 'bench-feedback-'));
+const http = await runHttpBench(quick, feedbackDir);
+console.log('\n## HTTP on loopback: the real endpoint against a minimal one in the same app\n');
+console.log(httpTable(http));
+
+const fairness = [await runFairnessBench(quick, feedbackDir, undefined), await runFairnessBench(quick, feedbackDir, 0)];
+console.log('\n## Fairness: a 10-resource request sent while a 10,000-resource request is in flight\n');
+console.log(fairnessTable(fairness));
+
+const startup = await runStartupBench(feedbackDir);
+console.log('\n## Start-up (compiled server, production settings)\n');
+console.log(startupTable(startup));
+rmSync(feedbackDir, { recursive: true, force: true });
 
 const feedback = await runFeedbackBench(quick);
 console.log('\n## Feedback stores (PostgreSQL when DATABASE_URL is set)\n');
@@ -40,5 +70,8 @@ console.log(feedbackTable(feedback));
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
-writeFileSync(file, JSON.stringify({ machine, quick, mapping, stages, fhirFetch, feedback }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ machine, quick, mapping, stages, fhirFetch, http, fairness, startup, feedback }, null, 2)
+);
 console.log(`\nResults: ${file}`);
