@@ -1,4 +1,4 @@
-import express, { type Express, type Request } from 'express';
+import express, { type Express, type Request, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { PipelineDeps } from './call-service.js';
 import type { RequestValidators } from './cds-hooks/validate.js';
@@ -24,6 +24,8 @@ export interface AppDeps {
   readonly feedbackStore: FeedbackStore;
   readonly logger: Logger;
   readonly readiness: Readiness;
+  /** The embedded demo FHIR server, mounted under /fhir when configured (src/demo/demo-fhir-server.ts). */
+  readonly demoFhir?: Router;
 }
 
 /** Builds the service; never listens (server.ts does). Tests build as many apps as they need. */
@@ -79,6 +81,9 @@ export function createApp(deps: AppDeps): Express {
   });
   app.all(['/healthz', '/readyz', '/guidance/:ruleId'], methodNotAllowed('GET'));
 
+  if (deps.demoFhir !== undefined) {
+    app.use('/fhir', deps.demoFhir);
+  }
   app.use(
     cdsRoutes({
       services: deps.knowledge.services,

@@ -6,6 +6,8 @@ import { MappingError } from './mapping/jsonata-runtime.js';
 import { silentObserver, systemClock, type Clock, type PipelineDeps, type PipelineObserver } from './call-service.js';
 import { createRequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
+import { createDemoFhirServer, type DemoFhirServer } from './demo/demo-fhir-server.js';
+import { defaultDemoDir } from './demo/demo-data.js';
 import type { FeedbackStore } from './feedback/feedback-store.js';
 import { MemoryFeedbackStore } from './feedback/feedback-store.js';
 import { createFhirKitReader } from './fhir/fhir-kit-reader.js';
@@ -23,6 +25,8 @@ export interface ServiceParts {
   readonly newId?: () => string;
   readonly observer?: PipelineObserver;
   readonly knowledge?: Knowledge;
+  /** Folder of the demo patients and orders (default: demo/ in the repository). */
+  readonly demoDir?: string;
 }
 
 export interface ComposedService {
@@ -32,6 +36,8 @@ export interface ComposedService {
   readonly readiness: Readiness;
   readonly feedbackStore: FeedbackStore;
   readonly logger: Logger;
+  /** The embedded demo FHIR server under /fhir, when DEMO_FHIR is on. */
+  readonly demoFhir: DemoFhirServer | undefined;
   /** Warms every service on a synthetic patient, then marks the service ready (GET /readyz). */
   warm(): Promise<void>;
 }
@@ -51,10 +57,11 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     maxPrefetchKeys: config.maxPrefetchKeys,
     maxFeedbackItems: config.maxFeedbackItems,
   });
+  const clock = parts.clock ?? systemClock;
   const pipeline: PipelineDeps = {
     knowledge,
     readerFor: parts.readerFor ?? createFhirKitReader,
-    clock: parts.clock ?? systemClock,
+    clock,
     newId: parts.newId ?? randomUUID,
     fetchDeadlineMs: config.fetchDeadlineMs,
     fetchPageLimit: config.fetchPageLimit,
@@ -62,7 +69,25 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
   };
   const feedbackStore = parts.feedbackStore ?? new MemoryFeedbackStore();
   const readiness: Readiness = { ready: false };
-  const app = createApp({ config, knowledge, validators, pipeline, feedbackStore, logger, readiness });
+  const demoFhir = config.demoFhir
+    ? createDemoFhirServer({
+        token: config.demoFhirToken,
+        open: config.demoFhirOpen,
+        clock,
+        dataDir: parts.demoDir ?? defaultDemoDir(),
+        publicBaseUrl: config.publicBaseUrl,
+      })
+    : undefined;
+  const app = createApp({
+    config,
+    knowledge,
+    validators,
+    pipeline,
+    feedbackStore,
+    logger,
+    readiness,
+    ...(demoFhir === undefined ? {} : { demoFhir: demoFhir.router }),
+  });
   return {
     app,
     knowledge,
@@ -70,8 +95,12 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     readiness,
     feedbackStore,
     logger,
+    demoFhir,
     async warm() {
-      await warmUp(knowledge.services.values(), { ...pipeline, observer: silentObserver });
+      await Promise.all([
+        warmUp(knowledge.services.values(), { ...pipeline, observer: silentObserver }),
+        demoFhir?.ready(),
+      ]);
       readiness.ready = true;
     },
   };

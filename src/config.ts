@@ -28,7 +28,16 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Mapping and rule evaluation time limit (JSONata guardrail), ms. */
   readonly evaluationTimeoutMs: number;
+  /** The embedded demo FHIR server under /fhir (README "Try it"); on by default in development only. */
+  readonly demoFhir: boolean;
+  /** Bearer token the demo FHIR server requires; never logged. */
+  readonly demoFhirToken: string;
+  /** The demo FHIR server also answers requests without a token (the CDS Hooks Sandbox sends none). */
+  readonly demoFhirOpen: boolean;
 }
+
+/** The demo FHIR server's token when DEMO_FHIR_TOKEN is unset: a fixed development string, documented in the README. */
+export const DEFAULT_DEMO_FHIR_TOKEN = 'demo-fhir-token';
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -83,6 +92,20 @@ function bytes(env: Env, name: string, fallback: number): number {
   return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (['true', '1', 'on', 'yes'].includes(raw)) {
+    return true;
+  }
+  if (['false', '0', 'off', 'no'].includes(raw)) {
+    return false;
+  }
+  throw new ConfigError(name, `'${env[name] ?? ''}' is not true or false`);
+}
+
 function url(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') {
@@ -122,6 +145,15 @@ export function parseConfig(env: Env): Config {
       "'*' is not allowed; list the origins (leave unset in development for any origin)"
     );
   }
+  const demoFhir = flag(env, 'DEMO_FHIR', mode === 'development');
+  const demoFhirToken = env['DEMO_FHIR_TOKEN'] ?? DEFAULT_DEMO_FHIR_TOKEN;
+  if (!/^[A-Za-z0-9._~+/-]{8,512}=*$/.test(demoFhirToken)) {
+    throw new ConfigError('DEMO_FHIR_TOKEN', 'must be 8 to 512 characters of a bearer token (letters, digits, -._~+/)');
+  }
+  // A production deployment that switches the demo on must choose its own token, not the documented one.
+  if (mode === 'production' && demoFhir && demoFhirToken === DEFAULT_DEMO_FHIR_TOKEN) {
+    throw new ConfigError('DEMO_FHIR_TOKEN', 'set your own token to run the demo FHIR server in production');
+  }
   return {
     mode,
     port: integer(env, 'PORT', 3000, 0, 65535),
@@ -138,5 +170,8 @@ export function parseConfig(env: Env): Config {
     corsOrigins,
     logLevel: logLevel as Config['logLevel'],
     evaluationTimeoutMs: integer(env, 'EVALUATION_TIMEOUT_MS', 1000, 10, 60_000),
+    demoFhir,
+    demoFhirToken,
+    demoFhirOpen: flag(env, 'DEMO_FHIR_OPEN', false),
   };
 }

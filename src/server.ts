@@ -3,12 +3,13 @@
  */
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { composeService, type ComposedService } from './compose.js';
+import { DemoDataError } from './demo/demo-data.js';
 import { KnowledgeError } from './knowledge/knowledge-error.js';
 import { createLogger } from './logger.js';
 
 /** Configuration and knowledge problems stop start-up with their message (file, JSON path), not a stack trace. */
 function fail(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof KnowledgeError) {
+  if (error instanceof ConfigError || error instanceof KnowledgeError || error instanceof DemoDataError) {
     process.stderr.write(`Cannot start: ${error.message}\n`);
     process.exit(2);
   }
@@ -36,7 +37,15 @@ try {
   fail(error);
 }
 const server = service.app.listen(config.port, config.host, () => {
-  logger.info({ port: config.port, mode: config.mode, services: [...service.knowledge.services.keys()] }, 'listening');
+  logger.info(
+    {
+      port: config.port,
+      mode: config.mode,
+      services: [...service.knowledge.services.keys()],
+      demoFhir: service.demoFhir === undefined ? 'off' : `/fhir${config.demoFhirOpen ? ' (open)' : ''}`,
+    },
+    'listening'
+  );
 });
 service.warm().then(
   () => {
