@@ -6,7 +6,7 @@ import type { Bundle, CapabilityStatement, FhirResource } from 'fhir/r4';
 import type { Clock } from '../call-service.js';
 import { CdsError } from '../errors.js';
 import { loadDemoData, type DemoData } from './demo-data.js';
-import { indexFhirDefinitions } from './fhir-definitions.js';
+import { indexFhirDefinitions, SERVED_TYPES } from './fhir-definitions.js';
 import { completeSearchQuery, UnsupportedSearch } from './search-query.js';
 
 /**
@@ -34,18 +34,6 @@ export interface DemoFhirServer {
   /** Loads the FHIR definitions and today's patients into the repository; the first request waits for it too. */
   ready(): Promise<DemoData>;
 }
-
-/** The types the CDS services query, and Patient for clients that list patients (the Sandbox does). */
-const SERVED_TYPES = [
-  'Patient',
-  'Condition',
-  'Observation',
-  'MedicationRequest',
-  'MedicationStatement',
-  'Procedure',
-  'ServiceRequest',
-  'DiagnosticReport',
-] as const;
 
 const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
 

@@ -1,4 +1,5 @@
 import { globalSchema } from '@medplum/core';
+import { SERVED_TYPES } from './fhir-definitions.js';
 
 /**
  * Checks and completes a FHIR search query before Medplum's router runs it against the in-memory repository.
@@ -22,9 +23,13 @@ const RESULT_PARAMETERS = new Set(['_count', '_offset', '_sort', '_total', '_for
 const MODIFIERS = new Set(['missing', 'not']);
 
 export function completeSearchQuery(resourceType: string, query: URLSearchParams): URLSearchParams {
-  const searchParams = globalSchema.types[resourceType]?.searchParams;
+  const searchParams = (SERVED_TYPES as readonly string[]).includes(resourceType)
+    ? globalSchema.types[resourceType]?.searchParams
+    : undefined;
   if (searchParams === undefined) {
-    throw new UnsupportedSearch(`${resourceType} is not a FHIR R4 resource type this server can search`);
+    throw new UnsupportedSearch(
+      `${resourceType} is not a resource type this server holds (${SERVED_TYPES.join(', ')})`
+    );
   }
   const completed = new URLSearchParams();
   for (const [key, value] of query) {
