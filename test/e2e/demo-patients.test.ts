@@ -1,8 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { systemClock } from '../../src/call-service.js';
 import type { HookName } from '../../src/cds-hooks/types.js';
-import { defaultKnowledgeDir } from '../../src/config.js';
+import { offlinePipeline } from '../../src/cli/offline-pipeline.js';
+import { defaultKnowledgeDir, parseConfig } from '../../src/config.js';
+import { draftOrderFor } from '../../src/demo/demo-data.js';
 import {
   callHook,
   demoExpectations,
@@ -64,6 +67,32 @@ describe('demo patients over real HTTP (service -> demo FHIR server with a beare
     const { status, json } = await callHook(running.base, body);
     expect(status, JSON.stringify(json)).toBe(200);
     expect(ruleIds(expectCdsResponse(json).cards)).toEqual(expected);
+  });
+
+  // The CLI path: the patient's whole chart as prefetch, no FHIR server, none of the queries' server-side filters.
+  // Equal answers mean the demo server's searches (Medplum's engine) return everything the rules need.
+  test('offline, with the whole chart as prefetch (the CLI path), every scenario gives the same cards', async () => {
+    const pipeline = offlinePipeline(parseConfig({ LOG_LEVEL: 'silent' }), systemClock);
+    const differences: string[] = [];
+    for (const [patientId, hook, label, drafts, selections, expected] of scenarios) {
+      const chart = running.demo.patients.find((p) => p.id === patientId)!;
+      const orders = drafts.map((id) => draftOrderFor(running.demo, id, patientId));
+      // The CLI selects every order it is given; a scenario that selects fewer is checked over HTTP only.
+      if (hook === 'order-select' && selections !== undefined && selections.length !== drafts.length) {
+        continue;
+      }
+      const { response } = await pipeline.evaluate(
+        [chart.patient, ...chart.resources],
+        patientId,
+        hook,
+        hook === 'patient-view' ? undefined : orders
+      );
+      const actual = ruleIds(response.cards);
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+        differences.push(`${patientId} ${hook} ${label}: ${actual.join(',')} instead of ${expected.join(',')}`);
+      }
+    }
+    expect(differences).toEqual([]);
   });
 
   test('every rule fires for a demo patient in each of its hooks, and stays silent for another', () => {
