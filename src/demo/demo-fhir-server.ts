@@ -88,6 +88,8 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
       next();
       return;
     }
+    // The search parameters are indexed by the first load; the query can only be checked after it.
+    const { repo } = await load();
     let query: URLSearchParams;
     try {
       query = completeSearchQuery(type, new URL(req.originalUrl, 'http://demo.invalid').searchParams);
@@ -97,7 +99,6 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
       }
       throw error;
     }
-    const { repo } = await load();
     const [outcome, result] = await fhirRouter.handleRequest(
       { method: 'GET', url: `${type}?${query.toString()}`, pathname: '', body: undefined, params: {}, query: {} },
       repo

@@ -3,7 +3,8 @@
  * and a time may follow (`"-20dT08:30:00Z"`). The synthetic patients are written this way so that look-backs
  * ("vitamin B12 within 365 days") give the same answer whatever day the demo runs: the data never goes stale.
  */
-const RELATIVE = /^([+-]?\d{1,5})d(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
+// The sign is required (except for "0d"), so that an ordinary value such as a code "20d" is never taken for a date.
+const RELATIVE = /^([+-]\d{1,5}|0)d(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
 
 /** True when `value` is a relative date of the demo data (a string such as "-20d"). */
 export function isRelativeDate(value: string): boolean {
