@@ -56,6 +56,7 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
     const repo = new MemoryRepository();
     for (const demo of data.patients) {
       for (const resource of [demo.patient, ...demo.resources]) {
+        // @types/fhir and Medplum's own types describe the same FHIR R4 JSON.
         await repo.createResource(resource as unknown as Parameters<MemoryRepository['createResource']>[0]);
       }
     }

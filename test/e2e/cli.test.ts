@@ -9,10 +9,11 @@ import { demoExpectations } from '../support/demo.js';
 import { expectCdsResponse } from '../support/service.js';
 
 /**
- * The CLI as a user runs it: a child process (`node --import tsx src/cli/main.ts`, so the test needs no build), on
- * the demo patients exported by its own `demo-export`. Exit codes and messages are part of its contract. The many
- * ways to get the input or the command line wrong are checked in-process through the same `run` (a process each
- * would cost a second of CI); two of them also as processes, for the exit code the shell sees.
+ * The CLI as a user runs it: `demo-export`, `evaluate` and `cohort` as child processes (`node --import tsx
+ * src/cli/main.ts`, so the test needs no build), on the demo patients exported by its own `demo-export`, and a failing
+ * run for the exit code the shell sees. Exit codes and messages are part of its contract. The other variants and the
+ * many ways to get the input or the command line wrong go through the same `run` in-process (a process each would
+ * cost about a second of CI).
  */
 const root = defaultKnowledgeDir();
 const TODAY = '2026-06-01';
@@ -61,7 +62,7 @@ beforeAll(async () => {
   const run = await cli('demo-export', dir, '--today', TODAY);
   expect(run.stderr).toBe('');
   expect(run.code).toBe(0);
-});
+}, 60_000);
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
@@ -93,8 +94,8 @@ describe('ctd-neuropathy-cds CLI', () => {
     }
   );
 
-  test.concurrent('evaluate --json --hook order-select --order prints the CDS Hooks response', async () => {
-    const run = await cli(
+  test('evaluate --json --hook order-select --order prints the CDS Hooks response', async () => {
+    const run = await cliInProcess(
       'evaluate',
       join(dir, 'sle-polyneuropathy.json'),
       '--hook',
@@ -135,8 +136,8 @@ describe('ctd-neuropathy-cds CLI', () => {
     );
   });
 
-  test.concurrent('cohort of order-sign with a draft order, as a table', async () => {
-    const run = await cli(
+  test('cohort of order-sign with a draft order, as a table', async () => {
+    const run = await cliInProcess(
       'cohort',
       dir,
       '--hook',
@@ -172,7 +173,6 @@ describe('ctd-neuropathy-cds CLI', () => {
   );
 
   test.concurrent.each([
-    [['frobnicate'], 2, /Unknown command 'frobnicate'/],
     [['evaluate', 'no-such-file.json'], 1, /Cannot read no-such-file\.json: no such file/],
   ] as const)('as a process, %j exits %i with a message and no stack trace', async (args, code, message) => {
     const run = await cli(...args);
@@ -183,6 +183,7 @@ describe('ctd-neuropathy-cds CLI', () => {
 
   test.each([
     [[], 2, /Give a command/],
+    [['frobnicate'], 2, /Unknown command 'frobnicate'/],
     [['evaluate'], 2, /Give exactly one <bundle\.json>/],
     [['evaluate', 'a.json', 'b.json'], 2, /Give exactly one <bundle\.json>/],
     [['evaluate', 'x.json', '--hook', 'discharge'], 2, /--hook must be one of patient-view, order-select, order-sign/],
