@@ -52,7 +52,7 @@ async function startBenchServer(env: NodeJS.ProcessEnv): Promise<Running> {
       if (typeof parsed.port === 'number') {
         // From here on the server's log lines are drained, not parsed: this process is also the load generator.
         lines.close();
-        child.stdout?.resume();
+        child.stdout.resume();
         resolve(parsed.port);
       }
     });

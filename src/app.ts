@@ -1,4 +1,4 @@
-import express, { type Express, type Request, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { clientIdentity } from './auth/client-identity.js';
@@ -35,6 +35,8 @@ export interface AppDeps {
   readonly readiness: Readiness;
   /** Client authentication for PROTECTED_PATHS (src/auth: requireClientJwt, or noClientAuth when AUTH_MODE=off). */
   readonly clientAuth: RequestHandler;
+  /** The embedded demo FHIR server, mounted under /fhir when configured (src/demo/demo-fhir-server.ts). */
+  readonly demoFhir?: Router;
 }
 
 /**
@@ -120,6 +122,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsRoute(deps.metrics, config));
   app.use(analyticsRoutes(deps.feedbackStore, config));
 
+  if (deps.demoFhir !== undefined) {
+    app.use('/fhir', deps.demoFhir);
+  }
   app.use(
     cdsRoutes({
       services: deps.knowledge.services,

@@ -16,6 +16,8 @@ import {
 } from './call-service.js';
 import type { Config } from './config.js';
 import { cardLogObserver } from './feedback/card-log-observer.js';
+import { createDemoFhirServer, type DemoFhirServer } from './demo/demo-fhir-server.js';
+import { defaultDemoDir } from './demo/demo-data.js';
 import type { FeedbackStore } from './feedback/feedback-store.js';
 import { MemoryFeedbackStore } from './feedback/feedback-store.js';
 import { openFeedbackStore } from './feedback/open-feedback-store.js';
@@ -48,6 +50,8 @@ export interface ServiceParts {
   readonly now?: () => number;
   /** Where service calls are evaluated; default: on the main thread (openService starts the worker threads). */
   readonly caller?: ServiceCaller;
+  /** Folder of the demo patients and orders (default: demo/ in the repository). */
+  readonly demoDir?: string;
 }
 
 export interface ComposedService {
@@ -60,6 +64,8 @@ export interface ComposedService {
   readonly logger: Logger;
   readonly caller: ServiceCaller;
   /** Warms every service on a synthetic patient and waits for the stores and workers, then marks it ready. */
+  /** The embedded demo FHIR server under /fhir, when DEMO_FHIR is on. */
+  readonly demoFhir: DemoFhirServer | undefined;
   warm(): Promise<void>;
   /** Releases the stores and stops the workers (graceful shutdown). */
   close(): Promise<void>;
@@ -96,10 +102,11 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
   const validators = requestValidatorsFor(config);
   const feedbackStore = parts.feedbackStore ?? new MemoryFeedbackStore();
   const metrics = parts.metrics ?? createServiceMetrics([...knowledge.services.keys()]);
+  const clock = parts.clock ?? systemClock;
   const pipeline: PipelineDeps = {
     knowledge,
     readerFor: parts.readerFor ?? createFhirKitReader,
-    clock: parts.clock ?? systemClock,
+    clock,
     newId: parts.newId ?? randomUUID,
     fetchDeadlineMs: config.fetchDeadlineMs,
     fetchPageLimit: config.fetchPageLimit,
@@ -141,6 +148,15 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
       throw error;
     }
   }
+  const demoFhir = config.demoFhir
+    ? createDemoFhirServer({
+        token: config.demoFhirToken,
+        open: config.demoFhirOpen,
+        clock,
+        dataDir: parts.demoDir ?? defaultDemoDir(),
+        publicBaseUrl: config.publicBaseUrl,
+      })
+    : undefined;
   const app = createApp({
     config,
     knowledge,
@@ -152,6 +168,7 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     readiness,
     clientAuth,
     caller,
+    ...(demoFhir === undefined ? {} : { demoFhir: demoFhir.router }),
   });
   return {
     app,
@@ -162,12 +179,13 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     metrics,
     logger,
     caller,
+    demoFhir,
     async warm() {
       // Silent: the synthetic patient's cards are neither metrics nor cards shown. Worker threads warm themselves.
       if (parts.caller === undefined) {
         await warmUp(knowledge.services.values(), { ...pipeline, observer: silentObserver });
       }
-      await Promise.all([replayStore?.ready(), caller.ready()]);
+      await Promise.all([replayStore?.ready(), caller.ready(), demoFhir?.ready()]);
       readiness.ready = true;
     },
     async close() {

@@ -46,6 +46,12 @@ export interface Config {
   readonly workers: number;
   /** Heap limit of each worker thread, MB: one pathological request ends its worker, not the process. */
   readonly workerHeapMb: number;
+  /** The embedded demo FHIR server under /fhir (README "Try it"); on by default in development only. */
+  readonly demoFhir: boolean;
+  /** Bearer token the demo FHIR server requires; never logged. */
+  readonly demoFhirToken: string;
+  /** The demo FHIR server also answers requests without a token (the CDS Hooks Sandbox sends none). */
+  readonly demoFhirOpen: boolean;
   /** Client authentication (spec "Trusting CDS Clients"); README "Security". */
   readonly auth: AuthConfig;
   /** Redis for state shared between instances (the JWT `jti` replay cache); unset: in memory. */
@@ -88,6 +94,9 @@ export interface AuthConfig {
   /** Oldest `iat` accepted, seconds: bounds how long a token (and its `jti` entry) lives, whatever its `exp`. */
   readonly maxTokenAgeSeconds: number;
 }
+
+/** The demo FHIR server's token when DEMO_FHIR_TOKEN is unset: a fixed development string, documented in the README. */
+export const DEFAULT_DEMO_FHIR_TOKEN = 'demo-fhir-token';
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -142,6 +151,20 @@ function bytes(env: Env, name: string, fallback: number): number {
   return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
 }
 
+function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  if (raw === 'true' || raw === '1') {
+    return true;
+  }
+  if (raw === 'false' || raw === '0') {
+    return false;
+  }
+  throw new ConfigError(name, `'${env[name] ?? ''}' is not true or false`);
+}
+
 function url(env: Env, name: string): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') {
@@ -181,17 +204,6 @@ function optional(env: Env, name: string): string | undefined {
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
 
-function flag(env: Env, name: string): boolean {
-  const raw = (env[name] ?? '').trim().toLowerCase();
-  if (raw === '' || raw === 'false' || raw === '0') {
-    return false;
-  }
-  if (raw === 'true' || raw === '1') {
-    return true;
-  }
-  throw new ConfigError(name, `'${env[name] ?? ''}' is not true or false`);
-}
-
 function algorithms(env: Env): readonly JwsAlgorithm[] {
   const raw = env['JWT_ALGORITHMS'];
   if (raw === undefined || raw.trim() === '') {
@@ -222,7 +234,7 @@ function authConfig(env: Env, mode: Config['mode'], publicBaseUrl: string | unde
     throw new ConfigError('AUTH_MODE', `'${raw}' is not off or required`);
   }
   const authMode = raw === '' ? (mode === 'production' ? 'required' : 'off') : raw;
-  if (authMode === 'off' && mode === 'production' && !flag(env, 'ALLOW_AUTH_OFF_IN_PRODUCTION')) {
+  if (authMode === 'off' && mode === 'production' && !flag(env, 'ALLOW_AUTH_OFF_IN_PRODUCTION', false)) {
     throw new ConfigError(
       'AUTH_MODE',
       'off is refused in production; set ALLOW_AUTH_OFF_IN_PRODUCTION=true only if something in front of the service authenticates every client'
@@ -281,7 +293,7 @@ export function parseConfig(env: Env): Config {
     throw new ConfigError('OPERATOR_TOKEN', 'must be at least 16 characters (a random secret)');
   }
   const publicBaseUrl = url(env, 'PUBLIC_BASE_URL');
-  const logPhi = flag(env, 'LOG_PHI');
+  const logPhi = flag(env, 'LOG_PHI', false);
   if (logPhi && mode === 'production') {
     throw new ConfigError('LOG_PHI', 'is a debugging aid and is refused in production');
   }
@@ -293,6 +305,15 @@ export function parseConfig(env: Env): Config {
   const headersMs = integer(env, 'HEADERS_TIMEOUT_MS', 10_000, 500, 600_000);
   if (headersMs > requestMs) {
     throw new ConfigError('HEADERS_TIMEOUT_MS', `must not exceed REQUEST_TIMEOUT_MS (${String(requestMs)})`);
+  }
+  const demoFhir = flag(env, 'DEMO_FHIR', mode === 'development');
+  const demoFhirToken = env['DEMO_FHIR_TOKEN'] ?? DEFAULT_DEMO_FHIR_TOKEN;
+  if (!/^[A-Za-z0-9._~+/-]{8,512}=*$/.test(demoFhirToken)) {
+    throw new ConfigError('DEMO_FHIR_TOKEN', 'must be 8 to 512 characters of a bearer token (letters, digits, -._~+/)');
+  }
+  // A production deployment that switches the demo on must choose its own token, not the documented one.
+  if (mode === 'production' && demoFhir && demoFhirToken === DEFAULT_DEMO_FHIR_TOKEN) {
+    throw new ConfigError('DEMO_FHIR_TOKEN', 'set your own token to run the demo FHIR server in production');
   }
   return {
     mode,
@@ -326,5 +347,8 @@ export function parseConfig(env: Env): Config {
       headersMs,
       keepAliveMs: integer(env, 'KEEP_ALIVE_TIMEOUT_MS', 5000, 0, 600_000),
     },
+    demoFhir,
+    demoFhirToken,
+    demoFhirOpen: flag(env, 'DEMO_FHIR_OPEN', false),
   };
 }

@@ -5,6 +5,7 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, parseConfig, type Config } from './config.js';
 import { openService, type ComposedService } from './compose.js';
+import { DemoDataError } from './demo/demo-data.js';
 import { FeedbackStoreError } from './feedback/open-feedback-store.js';
 import { KnowledgeError } from './knowledge/knowledge-error.js';
 import { createLogger } from './logger.js';
@@ -14,7 +15,12 @@ import { createLogger } from './logger.js';
  * not a stack trace.
  */
 function fail(error: unknown): never {
-  if (error instanceof ConfigError || error instanceof KnowledgeError || error instanceof FeedbackStoreError) {
+  if (
+    error instanceof ConfigError ||
+    error instanceof KnowledgeError ||
+    error instanceof FeedbackStoreError ||
+    error instanceof DemoDataError
+  ) {
     process.stderr.write(`Cannot start: ${error.message}\n`);
     process.exit(2);
   }
@@ -74,6 +80,7 @@ server.listen(config.port, config.host, () => {
       mode: config.mode,
       auth: config.auth.mode,
       services: [...service.knowledge.services.keys()],
+      demoFhir: service.demoFhir === undefined ? 'off' : `/fhir${config.demoFhirOpen ? ' (open)' : ''}`,
     },
     'listening'
   );

@@ -31,8 +31,9 @@ export function repositoryKnowledge(): Knowledge {
   return cached;
 }
 
+/** A service on the fixed test day; the demo FHIR server is off unless `env` switches it on (DEMO_FHIR). */
 export function testService(env: Record<string, string> = {}, parts: ServiceParts = {}): ComposedService {
-  const config = parseConfig({ LOG_LEVEL: 'silent', ...env });
+  const config = parseConfig({ LOG_LEVEL: 'silent', DEMO_FHIR: 'false', ...env });
   return composeService(config, {
     logger: createLogger('silent'),
     clock: fixedClock,

@@ -1,0 +1,219 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { getStatus } from '@medplum/core';
+import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { Bundle, CapabilityStatement, FhirResource } from 'fhir/r4';
+import type { Clock } from '../call-service.js';
+import { CdsError } from '../errors.js';
+import { loadDemoData, type DemoData } from './demo-data.js';
+import { indexFhirDefinitions, SERVED_TYPES } from './fhir-definitions.js';
+import { completeSearchQuery, UnsupportedSearch } from './search-query.js';
+
+/**
+ * The embedded demo FHIR R4 server (README "Try it"): Medplum's FHIR router over its in-memory repository, loaded
+ * with the synthetic demo patients, mounted under /fhir next to the CDS services. It answers what a CDS client's
+ * FHIR server answers the service (read, search) and nothing else: it is read-only, and every request but
+ * `GET /metadata` must carry `Authorization: Bearer <DEMO_FHIR_TOKEN>`, so the service's token handling is exercised
+ * for real. `open` also lets requests without an Authorization header through: the CDS Hooks Sandbox reads "an open
+ * FHIR server" and sends no token. A wrong token is refused in both modes.
+ */
+export interface DemoFhirOptions {
+  /** The bearer token the server accepts; never logged, never echoed. */
+  readonly token: string;
+  readonly open: boolean;
+  /** The service's clock: the patients' relative dates are resolved for its today, and again when the day changes. */
+  readonly clock: Clock;
+  /** The folder holding patients/ and orders/ (demo-data.ts). */
+  readonly dataDir: string;
+  /** Absolute base URL of the service as clients see it, when configured (PUBLIC_BASE_URL). */
+  readonly publicBaseUrl: string | undefined;
+}
+
+export interface DemoFhirServer {
+  readonly router: Router;
+  /** Loads the FHIR definitions and today's patients into the repository; the first request waits for it too. */
+  ready(): Promise<DemoData>;
+}
+
+const RESOURCE_TYPE = /^[A-Z][A-Za-z]{1,63}$/;
+
+export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
+  // Checked now, so that a broken data file stops start-up with its name instead of failing the first request.
+  loadDemoData(options.dataDir, options.clock.today());
+  const fhirRouter = new FhirRouter();
+  let loaded: { today: string; result: Promise<{ data: DemoData; repo: MemoryRepository }> } | undefined;
+
+  const load = (): Promise<{ data: DemoData; repo: MemoryRepository }> => {
+    const today = options.clock.today();
+    if (loaded?.today !== today) {
+      loaded = { today, result: fill(today) };
+    }
+    return loaded.result;
+  };
+  const fill = async (today: string): Promise<{ data: DemoData; repo: MemoryRepository }> => {
+    indexFhirDefinitions();
+    const data = loadDemoData(options.dataDir, today);
+    const repo = new MemoryRepository();
+    for (const demo of data.patients) {
+      for (const resource of [demo.patient, ...demo.resources]) {
+        // @types/fhir and Medplum's own types describe the same FHIR R4 JSON.
+        await repo.createResource(resource as unknown as Parameters<MemoryRepository['createResource']>[0]);
+      }
+    }
+    return { data, repo };
+  };
+
+  const baseUrl = (req: Request): string =>
+    `${options.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`}${req.baseUrl}`;
+
+  const answer = async (res: Response, url: string): Promise<void> => {
+    const { repo } = await load();
+    const [outcome, resource] = await fhirRouter.handleRequest(
+      { method: 'GET', url, pathname: '', body: undefined, params: {}, query: {} },
+      repo
+    );
+    const status = getStatus(outcome);
+    const body = status < 300 && resource !== undefined ? (resource as FhirResource) : outcome;
+    res.status(status).type('application/fhir+json').send(JSON.stringify(body));
+  };
+
+  const router = Router();
+  router.use(authenticate(options));
+  router.use(readOnly);
+  router.get('/metadata', (req, res) => {
+    res.type('application/fhir+json').send(JSON.stringify(capabilityStatement(baseUrl(req), options.clock.today())));
+  });
+  router.get('/:type', async (req, res, next) => {
+    const type = req.params['type'];
+    if (!RESOURCE_TYPE.test(type)) {
+      next();
+      return;
+    }
+    // The search parameters are indexed by the first load; the query can only be checked after it.
+    const { repo } = await load();
+    let query: URLSearchParams;
+    try {
+      query = completeSearchQuery(type, new URL(req.originalUrl, 'http://demo.invalid').searchParams);
+    } catch (error) {
+      if (error instanceof UnsupportedSearch) {
+        throw new CdsError('invalid-request', `Demo FHIR server: ${error.message}.`);
+      }
+      throw error;
+    }
+    const [outcome, result] = await fhirRouter.handleRequest(
+      { method: 'GET', url: `${type}?${query.toString()}`, pathname: '', body: undefined, params: {}, query: {} },
+      repo
+    );
+    const status = getStatus(outcome);
+    if (status >= 300 || result === undefined) {
+      res.status(status).type('application/fhir+json').send(JSON.stringify(outcome));
+      return;
+    }
+    const bundle = searchset(result as Bundle<FhirResource>, `${baseUrl(req)}/${type}`, query);
+    res.type('application/fhir+json').send(JSON.stringify(bundle));
+  });
+  router.get('/:type/:id', async (req, res, next) => {
+    const type = req.params['type'];
+    if (!RESOURCE_TYPE.test(type)) {
+      next();
+      return;
+    }
+    await answer(res, `${type}/${encodeURIComponent(req.params['id'])}`);
+  });
+
+  return { router, ready: async () => (await load()).data };
+}
+
+/** Bearer check on every request but the capability statement, which FHIR clients read before authenticating. */
+function authenticate(options: DemoFhirOptions): RequestHandler {
+  const expected = digest(options.token);
+  return (req, _res, next) => {
+    if (req.method === 'GET' && req.path === '/metadata') {
+      next();
+      return;
+    }
+    const header = req.get('authorization');
+    if (header === undefined && options.open) {
+      next();
+      return;
+    }
+    const presented = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+    // Compared as digests in constant time, so neither the length nor the content leaks through timing.
+    if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
+      throw new CdsError(
+        'unauthorized',
+        'The demo FHIR server needs Authorization: Bearer <DEMO_FHIR_TOKEN> (README "Configuration").',
+        { headers: { 'WWW-Authenticate': 'Bearer realm="demo-fhir"' } }
+      );
+    }
+    next();
+  };
+}
+
+const readOnly: RequestHandler = (req, _res, next) => {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    throw new CdsError(
+      'method-not-allowed',
+      `The demo FHIR server is read-only (read and search); ${req.method} is refused so the demo patients stay as documented.`,
+      { headers: { Allow: 'GET' } }
+    );
+  }
+  next();
+};
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Medplum's in-memory search returns bare entries; a FHIR server's searchset also has each entry's `fullUrl` and
+ * `search.mode`, a `self` link and, when `_count` cut the result, a `next` link (paged with `_offset`, which the
+ * repository implements). The service follows `next` links, so the demo pages for real.
+ */
+function searchset(result: Bundle<FhirResource>, typeUrl: string, query: URLSearchParams): Bundle<FhirResource> {
+  const entry = (result.entry ?? []).map((e) => ({
+    ...(e.resource === undefined
+      ? {}
+      : { fullUrl: `${typeUrl.slice(0, typeUrl.lastIndexOf('/'))}/${e.resource.resourceType}/${e.resource.id ?? ''}` }),
+    ...(e.resource === undefined ? {} : { resource: e.resource }),
+    search: { mode: 'match' as const },
+  }));
+  const link = [{ relation: 'self', url: `${typeUrl}?${query.toString()}` }];
+  const count = Number(query.get('_count') ?? NaN);
+  const offset = Number(query.get('_offset') ?? 0);
+  if (Number.isInteger(count) && count > 0 && result.total !== undefined && offset + count < result.total) {
+    const next = new URLSearchParams(query);
+    next.set('_offset', String(offset + count));
+    link.push({ relation: 'next', url: `${typeUrl}?${next.toString()}` });
+  }
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    ...(result.total === undefined ? {} : { total: result.total }),
+    link,
+    ...(entry.length === 0 ? {} : { entry }),
+  };
+}
+
+function capabilityStatement(base: string, today: string): CapabilityStatement {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: today,
+    kind: 'instance',
+    software: { name: 'ctd-neuropathy-cds demo FHIR server (@medplum/fhir-router, in-memory)' },
+    implementation: { description: 'Synthetic demo patients; read-only', url: base },
+    fhirVersion: '4.0.1',
+    format: ['json'],
+    rest: [
+      {
+        mode: 'server',
+        security: { description: 'Authorization: Bearer <DEMO_FHIR_TOKEN> on every request but this one.' },
+        resource: SERVED_TYPES.map((type) => ({
+          type,
+          interaction: [{ code: 'read' as const }, { code: 'search-type' as const }],
+        })),
+      },
+    ],
+  };
+}
