@@ -128,7 +128,7 @@ export function daysBetween(date: unknown, today: unknown): number | undefined {
 }
 
 /** Days since 1970-01-01 of a YYYY-MM-DD prefix (Date.UTC on the numbers: this runs once per record). */
-function epochDay(value: unknown): number | undefined {
+export function epochDay(value: unknown): number | undefined {
   if (typeof value !== 'string' || value.length < 10 || value[4] !== '-' || value[7] !== '-') {
     return undefined;
   }

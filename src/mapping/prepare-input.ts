@@ -6,7 +6,7 @@ import {
   asArray,
   calendarDate,
   codesOf,
-  daysBetween,
+  epochDay,
   field,
   isObject,
   isValidRecord,
@@ -51,6 +51,11 @@ export interface LabResult {
   readonly range?: 'above' | 'below' | 'within';
 }
 
+export interface LabItem extends MappingItem {
+  /** The lab value set this is the latest result of (an Observation can be the latest of several). */
+  readonly concept: string;
+}
+
 export interface DraftItem extends MappingItem {
   readonly selected: boolean;
   readonly checked: boolean;
@@ -66,8 +71,8 @@ export interface MappingInput {
   readonly items: readonly MappingItem[];
   /** The same records grouped by the decision-model fact of their value sets (a record can be in several). */
   readonly byFact: Readonly<Record<string, readonly MappingItem[]>>;
-  /** The latest valid Observation per lab value set (`lab-*`). */
-  readonly labs: Readonly<Record<string, MappingItem>>;
+  /** The latest valid Observation per lab value set (`lab-*`), keyed by that value set. */
+  readonly labs: Readonly<Record<string, LabItem>>;
   readonly drafts: readonly DraftItem[];
   readonly unavailable: readonly string[];
 }
@@ -154,9 +159,10 @@ export function prepareInput(
     }
   }
 
+  const todayDay = epochDay(options.today);
   const seen = new Set<string>();
   const collapsed = new Map<string, { item: MappingItem; sortDate: string; records: number }>();
-  const labs: Record<string, MappingItem> = {};
+  const latestLab: Record<string, MappingItem> = {};
   const labDates: Record<string, string> = {};
   let unnamed = 0;
   for (const resource of all) {
@@ -170,14 +176,14 @@ export function prepareInput(
     }
     seen.add(ref);
     const sortDate = recordDate(resource) ?? '';
-    const item = toItem(resource, ref, matches, sortDate, options.today);
+    const item = toItem(resource, ref, matches, sortDate, todayDay);
     if (resource.resourceType === 'Observation') {
       let labOnly = true;
       for (const set of item.sets) {
         if (!set.startsWith(LAB)) {
           labOnly = false;
-        } else if (labs[set] === undefined || sortDate > (labDates[set] ?? '')) {
-          labs[set] = item;
+        } else if (latestLab[set] === undefined || sortDate > (labDates[set] ?? '')) {
+          latestLab[set] = item;
           labDates[set] = sortDate;
         }
       }
@@ -209,20 +215,15 @@ export function prepareInput(
     }
   }
 
-  for (const [set, item] of Object.entries(labs)) {
-    labs[set] = { ...item, result: labResult(item.resource) };
+  const labs: Record<string, LabItem> = {};
+  for (const [set, item] of Object.entries(latestLab)) {
+    labs[set] = { ...item, concept: set, result: labResult(item.resource) };
   }
   const weightKg = weightOf(labs[WEIGHT_SET]);
   const selections = new Set(options.selections ?? []);
   const drafts: DraftItem[] = draftResources.map((resource, i) => {
     const ref = `${resource.resourceType}/${resource.id ?? `draft-${String(i + 1)}`}`;
-    const base = toItem(
-      resource,
-      ref,
-      matchesOf(resource, index, medications),
-      recordDate(resource) ?? '',
-      options.today
-    );
+    const base = toItem(resource, ref, matchesOf(resource, index, medications), recordDate(resource) ?? '', todayDay);
     const selected = selections.has(ref);
     const dose =
       resource.resourceType === 'MedicationRequest' && options.doseOf !== undefined
@@ -253,10 +254,11 @@ function toItem(
   ref: string,
   matches: readonly ItemMatch[],
   sortDate: string,
-  today: string
+  todayDay: number | undefined
 ): MappingItem {
   const date = calendarDate(sortDate === '' ? undefined : sortDate);
-  const ageDays = daysBetween(date, today);
+  const day = epochDay(date);
+  const ageDays = day === undefined || todayDay === undefined ? undefined : todayDay - day;
   return {
     ref,
     resourceType: resource.resourceType,
