@@ -7,11 +7,10 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { callService, silentObserver, type PipelineDeps } from '../src/call-service.js';
+import { callService } from '../src/call-service.js';
 import type { CdsRequest } from '../src/cds-hooks/types.js';
-import { defaultKnowledgeDir } from '../src/config.js';
 import { createFhirKitReader } from '../src/fhir/fhir-kit-reader.js';
-import { loadKnowledge } from '../src/knowledge/load-knowledge.js';
+import { benchKnowledge, benchPipeline, patientViewService } from './lib/bench-pipeline.js';
 import { measure, round, summarise, type Timing } from './lib/measure.js';
 import { syntheticRequest } from './lib/synthetic-patient.js';
 
@@ -94,36 +93,20 @@ async function stubFhirServer(resources: readonly Record<string, unknown>[]): Pr
 }
 
 export async function runFhirFetchBench(quick: boolean): Promise<FhirFetchResult> {
-  const knowledge = loadKnowledge({
-    knowledgeDir: defaultKnowledgeDir(),
-    siteConfigFile: undefined,
-    guardrails: { timeoutMs: 10_000, stackDepth: 500 },
-  });
-  const service = knowledge.services.get('ctd-neuropathy-patient-view');
-  if (service === undefined) {
-    throw new Error('no patient-view service');
-  }
+  const knowledge = benchKnowledge();
+  const service = patientViewService(knowledge);
   const patient = syntheticRequest(300) as { prefetch: Record<string, { entry?: { resource: object }[] } | null> };
   const resources = Object.values(patient.prefetch).flatMap((b) => (b?.entry ?? []).map((e) => e.resource));
   const stub = await stubFhirServer(resources as Record<string, unknown>[]);
   try {
     const gatherSamples: number[] = [];
-    const deps: PipelineDeps = {
-      knowledge,
-      readerFor: createFhirKitReader,
-      clock: { today: () => '2026-06-01' },
-      newId: () => '00000000-0000-4000-8000-000000000000',
-      fetchDeadlineMs: 5000,
-      fetchPageLimit: 20,
-      observer: {
-        ...silentObserver,
-        stage: (_service, stage, seconds) => {
-          if (stage === 'gather') {
-            gatherSamples.push(seconds * 1000);
-          }
-        },
+    const deps = benchPipeline(knowledge, {
+      stage: (_service, stage, seconds) => {
+        if (stage === 'gather') {
+          gatherSamples.push(seconds * 1000);
+        }
       },
-    };
+    });
     const request = {
       hook: 'patient-view',
       hookInstance: '00000000-0000-4000-8000-000000000001',

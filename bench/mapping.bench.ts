@@ -4,11 +4,10 @@
  * Run: npx tsx bench/mapping.bench.ts [--quick]
  */
 import type { FhirResource } from 'fhir/r4';
-import { defaultKnowledgeDir } from '../src/config.js';
-import { loadKnowledge } from '../src/knowledge/load-knowledge.js';
 import { dailyDose } from '../src/mapping/daily-dose.js';
 import { mapDecisionModel } from '../src/mapping/map-decision-model.js';
 import { prepareInput } from '../src/mapping/prepare-input.js';
+import { BENCH_TODAY, benchKnowledge } from './lib/bench-pipeline.js';
 import { measure, round, type Timing } from './lib/measure.js';
 import { syntheticRequest } from './lib/synthetic-patient.js';
 
@@ -27,11 +26,7 @@ function resourcesOf(body: Record<string, unknown>): FhirResource[] {
 }
 
 export async function runMappingBench(sizes: readonly number[], quick: boolean): Promise<MappingResult[]> {
-  const knowledge = loadKnowledge({
-    knowledgeDir: defaultKnowledgeDir(),
-    siteConfigFile: undefined,
-    guardrails: { timeoutMs: 10_000, stackDepth: 500 },
-  });
+  const knowledge = benchKnowledge();
   const results: MappingResult[] = [];
   for (const size of sizes) {
     const text = JSON.stringify(syntheticRequest(size));
@@ -39,7 +34,7 @@ export async function runMappingBench(sizes: readonly number[], quick: boolean):
     const resources = resourcesOf(body);
     const map = async (): Promise<unknown> => {
       const input = prepareInput(resources, knowledge.codeIndex, {
-        today: '2026-06-01',
+        today: BENCH_TODAY,
         patientId: 'bench-patient',
         hook: 'patient-view',
         doseOf: dailyDose,

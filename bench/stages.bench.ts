@@ -4,11 +4,10 @@
  * have arrived: JSON.parse, schema validation, the pipeline, JSON.stringify of the response. Its ratio to JSON.parse
  * of the same body is the number to watch (goal: at most 1.5x at 1,000 and 10,000 resources).
  */
-import { callService, silentObserver, type PipelineDeps, type Stage } from '../src/call-service.js';
-import { createRequestValidators } from '../src/cds-hooks/validate.js';
-import { defaultKnowledgeDir } from '../src/config.js';
-import { createFhirKitReader } from '../src/fhir/fhir-kit-reader.js';
-import { loadKnowledge } from '../src/knowledge/load-knowledge.js';
+import { callService, type Stage } from '../src/call-service.js';
+import { parseConfig } from '../src/config.js';
+import { requestValidatorsFor } from '../src/configured.js';
+import { benchKnowledge, benchPipeline, patientViewService } from './lib/bench-pipeline.js';
 import { measure, round, summarise, type Timing } from './lib/measure.js';
 import { syntheticRequest } from './lib/synthetic-patient.js';
 
@@ -25,37 +24,19 @@ export interface StagesResult {
   readonly ratio: number;
 }
 
-const SERVICE = 'ctd-neuropathy-patient-view';
-
 export async function runStagesBench(sizes: readonly number[], quick: boolean): Promise<StagesResult[]> {
-  const knowledge = loadKnowledge({
-    knowledgeDir: defaultKnowledgeDir(),
-    siteConfigFile: undefined,
-    guardrails: { timeoutMs: 10_000, stackDepth: 500 },
-  });
-  const service = knowledge.services.get(SERVICE);
-  if (service === undefined) {
-    throw new Error(`no service ${SERVICE}`);
-  }
-  // The production limits (config defaults), so validation does the work it does in production.
-  const validators = createRequestValidators({ maxBundleEntries: 20_000, maxPrefetchKeys: 50, maxFeedbackItems: 100 });
+  const knowledge = benchKnowledge();
+  const service = patientViewService(knowledge);
+  // The production limits (configuration defaults), so validation does the work it does in production.
+  const validators = requestValidatorsFor(parseConfig({}));
   const stageSamples = new Map<Stage, number[]>();
-  const deps: PipelineDeps = {
-    knowledge,
-    readerFor: createFhirKitReader,
-    clock: { today: () => '2026-06-01' },
-    newId: () => '00000000-0000-4000-8000-000000000000',
-    fetchDeadlineMs: 1500,
-    fetchPageLimit: 20,
-    observer: {
-      ...silentObserver,
-      stage: (_service, stage, seconds) => {
-        const list = stageSamples.get(stage) ?? [];
-        list.push(seconds * 1000);
-        stageSamples.set(stage, list);
-      },
+  const deps = benchPipeline(knowledge, {
+    stage: (_service, stage, seconds) => {
+      const list = stageSamples.get(stage) ?? [];
+      list.push(seconds * 1000);
+      stageSamples.set(stage, list);
     },
-  };
+  });
 
   const results: StagesResult[] = [];
   for (const size of sizes) {

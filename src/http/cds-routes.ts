@@ -9,6 +9,7 @@ import type { FeedbackStore } from '../feedback/feedback-store.js';
 import type { LoadedService } from '../knowledge/load-knowledge.js';
 import type { Endpoint } from '../metrics/service-metrics.js';
 import { replay } from '../service-call/recording-observer.js';
+import type { CallFacts } from '../service-call/evaluate-call.js';
 import type { ServiceCaller } from '../service-call/service-caller.js';
 import { methodNotAllowed } from './error-handler.js';
 
@@ -31,15 +32,9 @@ export interface CdsRouteDeps {
  * Request facts for the access log, set by the routes and read when the response finishes. No patient data:
  * the identifiers are only filled in when LOG_PHI is on (a debugging aid refused in production).
  */
-export interface RequestFacts {
+export interface RequestFacts extends CallFacts {
   endpoint?: Endpoint;
   service?: string;
-  hook?: string;
-  hookInstance?: string;
-  cards?: number;
-  patientId?: string;
-  userId?: string;
-  encounterId?: string;
 }
 
 export function facts(res: { locals: Record<string, unknown> }): RequestFacts {
