@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { FhirResource } from 'fhir/r4';
 import { callService, silentObserver, type Clock, type PipelineDeps } from '../call-service.js';
 import type { CdsRequest, CdsResponse, HookName } from '../cds-hooks/types.js';
-import { createRequestValidators, type RequestValidators } from '../cds-hooks/validate.js';
 import type { Config } from '../config.js';
 import { CdsError } from '../errors.js';
 import { FetchFailure } from '../fhir/fhir-reader.js';
-import { loadKnowledge, type Knowledge } from '../knowledge/load-knowledge.js';
+import { configuredKnowledge, requestValidatorsFor } from '../configured.js';
+import type { Knowledge } from '../knowledge/load-knowledge.js';
 import { bundleRequest } from './bundle-request.js';
 import { InputError } from './cli-error.js';
 
@@ -37,16 +37,8 @@ const offline = (): never => {
 };
 
 export function offlinePipeline(config: Config, clock: Clock): OfflinePipeline {
-  const knowledge = loadKnowledge({
-    knowledgeDir: config.knowledgeDir,
-    siteConfigFile: config.siteConfigFile,
-    guardrails: { timeoutMs: config.evaluationTimeoutMs, stackDepth: 500 },
-  });
-  const validators: RequestValidators = createRequestValidators({
-    maxBundleEntries: config.maxBundleEntries,
-    maxPrefetchKeys: config.maxPrefetchKeys,
-    maxFeedbackItems: config.maxFeedbackItems,
-  });
+  const knowledge = configuredKnowledge(config);
+  const validators = requestValidatorsFor(config);
   const deps: PipelineDeps = {
     knowledge,
     readerFor: () => ({ get: offline }),
