@@ -44,7 +44,7 @@ export interface AppDeps {
  * and feedback alike). A new client-facing route is protected by adding its path here. /healthz, /readyz and
  * /guidance/* stay public: they carry no patient data, and probes and clinicians' browsers have no client JWT.
  */
-export const PROTECTED_PATHS: readonly string[] = ['/cds-services'];
+export const PROTECTED_PATHS: readonly string[] = ['/cds-services', '/analytics'];
 
 /** Builds the service; never listens (server.ts does). Tests build as many apps as they need. */
 export function createApp(deps: AppDeps): Express {
@@ -117,10 +117,9 @@ export function createApp(deps: AppDeps): Express {
       .send(guidancePage(rule));
   });
   app.all(['/healthz', '/readyz', '/guidance/:ruleId'], methodNotAllowed('GET'));
-  // Operators' endpoints (metrics, feedback analytics) have their own bearer token (OPERATOR_TOKEN), not the
-  // CDS Clients' JWT: scrapers and dashboards are not CDS Clients.
+  // Metrics have their own bearer token (OPERATOR_TOKEN), not a client JWT: a Prometheus scraper is no CDS Client.
   app.use(metricsRoute(deps.metrics, config));
-  app.use(analyticsRoutes(deps.feedbackStore, config));
+  app.use(analyticsRoutes(deps.feedbackStore));
 
   if (deps.demoFhir !== undefined) {
     app.use('/fhir', deps.demoFhir);

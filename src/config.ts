@@ -35,8 +35,8 @@ export interface Config {
   readonly databaseUrl: string | undefined;
   /** PostgreSQL schema for the service's tables (created if missing); unset: the server's search_path. */
   readonly databaseSchema: string | undefined;
-  /** When set, /metrics and /analytics require `Authorization: Bearer <token>`; unset: open in development only. */
-  readonly operatorToken: string | undefined;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>`; unset: open in development only. */
+  readonly metricsToken: string | undefined;
   /** Deepest JSON nesting accepted in a request body; deeper bodies get 400 before they are parsed. */
   readonly maxJsonDepth: number;
   /**
@@ -288,9 +288,9 @@ export function parseConfig(env: Env): Config {
   if (databaseSchema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(databaseSchema)) {
     throw new ConfigError('DATABASE_SCHEMA', `'${databaseSchema}' is not a lower-case SQL identifier`);
   }
-  const operatorToken = optional(env, 'OPERATOR_TOKEN');
-  if (operatorToken !== undefined && operatorToken.length < 16) {
-    throw new ConfigError('OPERATOR_TOKEN', 'must be at least 16 characters (a random secret)');
+  const metricsToken = optional(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters (a random secret)');
   }
   const publicBaseUrl = url(env, 'PUBLIC_BASE_URL');
   const logPhi = flag(env, 'LOG_PHI', false);
@@ -335,7 +335,7 @@ export function parseConfig(env: Env): Config {
     feedbackDir: resolve(optional(env, 'FEEDBACK_DIR') ?? join('data', 'feedback')),
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),
     databaseSchema,
-    operatorToken,
+    metricsToken,
     maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 8, 512),
     workers: integer(env, 'WORKERS', availableParallelism(), 0, 64),
     workerHeapMb: integer(env, 'WORKER_HEAP_MB', 1024, 128, 16_384),

@@ -1,25 +1,19 @@
 import { Router } from 'express';
-import type { Config } from '../config.js';
 import { badRequest } from '../errors.js';
 import { feedbackAnalytics } from '../feedback/feedback-analytics.js';
 import type { FeedbackStore } from '../feedback/feedback-store.js';
 import type { TimeWindow } from '../feedback/feedback-tally.js';
 import { facts } from './cds-routes.js';
 import { methodNotAllowed } from './error-handler.js';
-import { requireOperatorToken } from './operator-auth.js';
 
 /**
- * GET /analytics/feedback: per rule, cards shown, accepted, overridden, override reasons, rates (README), behind
- * the operator token.
+ * GET /analytics/feedback: per rule, cards shown, accepted, overridden, override reasons, rates (README). Protected
+ * like the CDS endpoints, by the client JWT (app.ts PROTECTED_PATHS): a dashboard is registered as a trusted client.
  */
-export function analyticsRoutes(feedbackStore: FeedbackStore, config: Pick<Config, 'operatorToken' | 'mode'>): Router {
+export function analyticsRoutes(feedbackStore: FeedbackStore): Router {
   const router = Router();
-  router.use('/analytics', (_req, res, next) => {
-    facts(res).endpoint = 'analytics';
-    next();
-  });
-  router.use('/analytics', requireOperatorToken(config));
   router.get('/analytics/feedback', async (req, res) => {
+    facts(res).endpoint = 'analytics';
     const window = timeWindow(req.query);
     const tallies = await feedbackStore.tally(window);
     res.set('Cache-Control', 'no-store').json(feedbackAnalytics(tallies, window));

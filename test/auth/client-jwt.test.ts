@@ -339,6 +339,14 @@ describe('what is protected', () => {
     await request(app).delete(DISCOVERY).expect(401);
   });
 
+  test('the feedback analytics need the JWT too, with their own aud', async () => {
+    const ANALYTICS = '/analytics/feedback';
+    await get(ANALYTICS).expect(401);
+    await get(ANALYTICS, await clientJwt(ehr, { path: DISCOVERY })).expect(401);
+    const report = await get(ANALYTICS, await clientJwt(ehr, { path: ANALYTICS })).expect(200);
+    expect(report.body).toMatchObject({ rules: [] });
+  });
+
   test('an unauthenticated body is not even parsed (invalid JSON still gets 401)', async () => {
     await request(app).post(PATIENT_VIEW).set('Content-Type', 'application/json').send('{not json').expect(401);
   });

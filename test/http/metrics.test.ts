@@ -89,39 +89,33 @@ describe('GET /metrics (Prometheus)', () => {
   });
 });
 
-/** Production, with client authentication off: these tests are about the operator token, not the client JWT. */
+/** Production, with client authentication off: these tests are about the metrics token, not the client JWT. */
 const PRODUCTION = { NODE_ENV: 'production', AUTH_MODE: 'off', ALLOW_AUTH_OFF_IN_PRODUCTION: 'true' };
 
-describe("operators' endpoints (/metrics, /analytics/feedback): OPERATOR_TOKEN", () => {
-  test.each(['/metrics', '/analytics/feedback'])(
-    '%s: with OPERATOR_TOKEN set, the bearer token is required',
-    async (path) => {
-      const service = testService({ OPERATOR_TOKEN: TOKEN });
-      const missing = await request(service.app)
-        .get(path)
-        .expect(401)
-        .expect('WWW-Authenticate', /Bearer/);
-      expectOutcome(missing.body);
-      await request(service.app).get(path).set('Authorization', `Bearer ${TOKEN}x`).expect(401);
-      await request(service.app).get(path).set('Authorization', TOKEN).expect(401);
-      await request(service.app).get(path).set('Authorization', `Bearer ${TOKEN}`).expect(200);
-    }
-  );
+describe('GET /metrics: METRICS_TOKEN', () => {
+  test('with METRICS_TOKEN set, the bearer token is required', async () => {
+    const service = testService({ METRICS_TOKEN: TOKEN });
+    const missing = await request(service.app)
+      .get('/metrics')
+      .expect(401)
+      .expect('WWW-Authenticate', /Bearer/);
+    expectOutcome(missing.body);
+    await request(service.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}x`).expect(401);
+    await request(service.app).get('/metrics').set('Authorization', TOKEN).expect(401);
+    await request(service.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200);
+  });
 
-  test.each(['/metrics', '/analytics/feedback'])(
-    '%s without OPERATOR_TOKEN: open in development, refused in production',
-    async (path) => {
-      await request(testService().app).get(path).expect(200);
-      const res = await request(testService(PRODUCTION).app).get(path).expect(403);
-      expect(expectOutcome(res.body)).toContain('OPERATOR_TOKEN');
-      await request(testService({ ...PRODUCTION, OPERATOR_TOKEN: TOKEN }).app)
-        .get(path)
-        .set('Authorization', `Bearer ${TOKEN}`)
-        .expect(200);
-    }
-  );
+  test('without METRICS_TOKEN: open in development, refused in production', async () => {
+    await request(testService().app).get('/metrics').expect(200);
+    const res = await request(testService(PRODUCTION).app).get('/metrics').expect(403);
+    expect(expectOutcome(res.body)).toContain('METRICS_TOKEN');
+    await request(testService({ ...PRODUCTION, METRICS_TOKEN: TOKEN }).app)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${TOKEN}`)
+      .expect(200);
+  });
 
   test('a short token is refused at start-up', () => {
-    expect(() => parseConfig({ OPERATOR_TOKEN: 'short' })).toThrow(ConfigError);
+    expect(() => parseConfig({ METRICS_TOKEN: 'short' })).toThrow(ConfigError);
   });
 });

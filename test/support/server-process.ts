@@ -13,7 +13,7 @@ export interface ServerProcess {
 }
 
 /** Settings a test run may carry in its environment that must not leak into the spawned server. */
-const OWN_SETTINGS = ['DATABASE_URL', 'DATABASE_SCHEMA', 'FEEDBACK_DIR', 'OPERATOR_TOKEN', 'PORT', 'HOST', 'NODE_ENV'];
+const OWN_SETTINGS = ['DATABASE_URL', 'DATABASE_SCHEMA', 'FEEDBACK_DIR', 'METRICS_TOKEN', 'PORT', 'HOST', 'NODE_ENV'];
 
 export async function startServer(env: Record<string, string>, deadlineMs = 30_000): Promise<ServerProcess> {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !OWN_SETTINGS.includes(k)));
