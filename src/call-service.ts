@@ -19,7 +19,8 @@ export type Stage = 'validate' | 'gather' | 'map' | 'decide' | 'render';
 export interface PipelineObserver {
   stage(service: string, stage: Stage, seconds: number): void;
   fetch(outcome: string): void;
-  card(service: string, ruleId: string, indicator: Indicator, cardUuid: string): void;
+  /** `tenant`: the CDS Client's organisation (JWT claim), when the client sent one; known at the HTTP edge only. */
+  card(service: string, ruleId: string, indicator: Indicator, cardUuid: string, tenant?: string): void;
   /** A rule's condition failed and the rule was skipped (its error may quote patient data: log its code only). */
   ruleFailed(service: string, ruleId: string, error: unknown): void;
 }
@@ -44,9 +45,9 @@ export function combineObservers(...observers: readonly PipelineObserver[]): Pip
         o.fetch(outcome);
       }
     },
-    card(service, ruleId, indicator, cardUuid) {
+    card(service, ruleId, indicator, cardUuid, tenant) {
       for (const o of observers) {
-        o.card(service, ruleId, indicator, cardUuid);
+        o.card(service, ruleId, indicator, cardUuid, tenant);
       }
     },
     ruleFailed(service, ruleId, error) {

@@ -11,10 +11,17 @@ export function cardLogObserver(
 ): PipelineObserver {
   return {
     ...silentObserver,
-    card(serviceId, ruleId, indicator, cardUuid) {
+    card(serviceId, ruleId, indicator, cardUuid, tenant) {
       // A card without a uuid cannot receive feedback (spec "Feedback"); ours always have one.
       if (cardUuid !== '') {
-        store.recordCardShown({ cardUuid, ruleId, serviceId, indicator, shownAt: now().toISOString() });
+        store.recordCardShown({
+          cardUuid,
+          ruleId,
+          serviceId,
+          indicator,
+          shownAt: now().toISOString(),
+          ...(tenant === undefined ? {} : { tenant }),
+        });
       }
     },
   };

@@ -9,6 +9,7 @@ import type { FeedbackStore } from '../feedback/feedback-store.js';
 import type { LoadedService } from '../knowledge/load-knowledge.js';
 import type { Endpoint } from '../metrics/service-metrics.js';
 import { replay } from '../service-call/recording-observer.js';
+import { clientIdentity } from '../auth/client-identity.js';
 import type { CallFacts } from '../service-call/evaluate-call.js';
 import type { ServiceCaller } from '../service-call/service-caller.js';
 import { methodNotAllowed } from './error-handler.js';
@@ -86,7 +87,7 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
       publicBaseUrl: deps.publicBaseUrl(req),
       logPhi: deps.logPhi,
     });
-    replay(result.events, deps.observer);
+    replay(result.events, deps.observer, clientIdentity(res)?.tenant);
     Object.assign(requestFacts, result.facts);
     res.status(result.status).set(result.headers).type('application/json').send(result.body);
   });

@@ -25,8 +25,8 @@ export function recordingObserver(events: PipelineEvent[]): PipelineObserver {
   };
 }
 
-/** Tells `observer` what was written down, in order. */
-export function replay(events: readonly PipelineEvent[], observer: PipelineObserver): void {
+/** Tells `observer` what was written down, in order; cards with the tenant of the client that asked. */
+export function replay(events: readonly PipelineEvent[], observer: PipelineObserver, tenant?: string): void {
   for (const event of events) {
     switch (event.kind) {
       case 'stage':
@@ -36,7 +36,7 @@ export function replay(events: readonly PipelineEvent[], observer: PipelineObser
         observer.fetch(event.outcome);
         break;
       case 'card':
-        observer.card(event.service, event.ruleId, event.indicator, event.cardUuid);
+        observer.card(event.service, event.ruleId, event.indicator, event.cardUuid, tenant);
         break;
       case 'ruleFailed':
         observer.ruleFailed(event.service, event.ruleId, { code: event.code });

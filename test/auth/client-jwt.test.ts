@@ -1,6 +1,8 @@
 import { SignJWT, UnsecuredJWT } from 'jose';
 import nock from 'nock';
 import request from 'supertest';
+import type { CardShown } from '../../src/feedback/card-shown.js';
+import { MemoryFeedbackStore } from '../../src/feedback/feedback-store.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import {
   authEnv,
@@ -148,6 +150,23 @@ describe('valid tokens are accepted', () => {
   test('exp and iat within the clock skew (60 s) are accepted', async () => {
     await get(DISCOVERY, await clientJwt(ehr, { iat: NOW - 400, exp: NOW - 30 })).expect(200);
     await get(DISCOVERY, await clientJwt(ehr, { iat: NOW + 30, exp: NOW + 330 })).expect(200);
+  });
+
+  test('the cards shown are recorded with the tenant of the client that asked', async () => {
+    const shown: CardShown[] = [];
+    const store = new MemoryFeedbackStore();
+    store.recordCardShown = (card) => shown.push(card);
+    const withStore = testService(authEnv(file), { logger: logs.logger, now: () => NOW_MS, feedbackStore: store });
+    await request(withStore.app)
+      .post(PATIENT_VIEW)
+      .set(
+        'Authorization',
+        `Bearer ${await clientJwt(tenantKey, { iss: TENANT_ISS, tenant: 'org-a', path: PATIENT_VIEW })}`
+      )
+      .send(fixture('patient-view.ctd-neuropathy-active-nitrofurantoin'))
+      .expect(200);
+    expect(shown.length).toBeGreaterThan(0);
+    expect(shown.every((card) => card.tenant === 'org-a')).toBe(true);
   });
 
   test('the client and its tenant are on the request log line', async () => {
