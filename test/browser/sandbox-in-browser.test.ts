@@ -1,9 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { demoExpectations, demoRequest, startDemoService, type RunningService } from '../support/demo.js';
+import { listenOnLoopback } from '../support/loopback.js';
 
 /**
  * What the CDS Hooks Sandbox does, done by a real browser: a page on another origin calls the service with fetch,
@@ -85,7 +84,7 @@ interface PageServer {
 async function startPageServer(): Promise<PageServer> {
   const html = readFileSync(new URL('./sandbox-page.html', import.meta.url), 'utf8');
   const runs = new Map<string, unknown>();
-  const server: Server = createServer((req, res) => {
+  const page = await listenOnLoopback((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const run = runs.get(url.searchParams.get('run') ?? '');
     if (url.pathname === '/' && run !== undefined) {
@@ -96,24 +95,7 @@ async function startPageServer(): Promise<PageServer> {
       res.writeHead(404).end();
     }
   });
-  server.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    port,
-    origin: `http://127.0.0.1:${String(port)}`,
-    runs,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => {
-          resolve();
-        });
-        server.closeAllConnections();
-      }),
-  };
+  return { port: page.port, origin: page.base, runs, close: page.close };
 }
 
 /** The Sandbox's requests: fhirServer is the demo FHIR server, no fhirAuthorization, no prefetch. */

@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import type { FeedbackItem } from '../../src/cds-hooks/types.js';
 import type { CardShown } from '../../src/feedback/card-shown.js';
@@ -8,6 +7,7 @@ import type { FeedbackStore } from '../../src/feedback/feedback-store.js';
 import type { TimeWindow } from '../../src/feedback/feedback-tally.js';
 import { storeKinds, type StoreKind } from '../support/feedback-stores.js';
 import { testService } from '../support/service.js';
+import { listenOnLoopback } from '../support/loopback.js';
 
 /**
  * The store contract: every store (memory, file, PostgreSQL) answers these the same way. PostgreSQL runs where
@@ -83,10 +83,9 @@ for (const { name, make, durable, skip } of storeKinds) {
 
     test('200 concurrent POSTs to the feedback endpoint of 50 distinct items: all 200, 50 stored', async () => {
       const service = testService({}, { feedbackStore: store });
-      const server = service.app.listen(0, '127.0.0.1');
-      await new Promise((resolve) => server.once('listening', resolve));
+      const server = await listenOnLoopback(service.app);
       try {
-        const url = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/cds-services/${SERVICE}/feedback`;
+        const url = `${server.base}/cds-services/${SERVICE}/feedback`;
         const responses = await Promise.all(
           Array.from({ length: 200 }, async (_, n) => {
             const body = {
@@ -106,7 +105,7 @@ for (const { name, make, durable, skip } of storeKinds) {
         expect(responses.reduce((sum, r) => sum + r.body.stored, 0)).toBe(50);
         expect(await store.all()).toHaveLength(50);
       } finally {
-        await new Promise((resolve) => server.close(resolve));
+        await server.close();
       }
     });
 

@@ -1,5 +1,4 @@
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { RequestListener } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { FhirReaderFactory } from '../../src/fhir/fhir-reader.js';
@@ -7,6 +6,7 @@ import { FetchFailure } from '../../src/fhir/fhir-reader.js';
 import { authEnv, clientJwt, clientKey, EHR_ISS, jwks, NOW_MS, trustedClientsFile } from '../support/client-jwt.js';
 import { mutatedJson, mutationArbitrary } from '../support/mutate-json.js';
 import { fixture, testService } from '../support/service.js';
+import { listenOnLoopback, type Loopback } from '../support/loopback.js';
 
 /**
  * Property: whatever arrives, every endpoint answers 2xx or 4xx, every non-2xx body is an OperationOutcome, and
@@ -68,7 +68,7 @@ interface Answer {
 }
 
 let base = '';
-const servers: Server[] = [];
+const servers: Loopback[] = [];
 
 async function send(
   method: string,
@@ -96,16 +96,14 @@ function expectWellFormed(answer: Answer, method = 'POST'): void {
 }
 
 async function listen(app: RequestListener): Promise<void> {
-  const server = createServer(app);
+  const server = await listenOnLoopback(app);
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  base = server.base;
 }
 
 afterAll(async () => {
   for (const server of servers) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
+    await server.close();
   }
   // Nothing sent could reach Object.prototype.
   expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();

@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenOnLoopback } from './loopback.js';
 import { exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK } from 'jose';
 
 /** The service's public base URL in auth tests: `aud` is this plus the path called. Nothing is ever sent there. */
@@ -90,29 +89,21 @@ export async function jwksServer(initial: unknown, path = '/.well-known/jwks.jso
   let body = initial;
   let status = 200;
   let fetches = 0;
-  const server: Server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     if (req.url === path) {
       fetches += 1;
     }
     res.writeHead(req.url === path ? status : 404, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${String(port)}${path}`,
+    url: `${server.base}${path}`,
     fetches: () => fetches,
     serve(next, nextStatus = 200) {
       body = next;
       status = nextStatus;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
+    close: server.close,
   };
 }
 

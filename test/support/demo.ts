@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Card, HookName } from '../../src/cds-hooks/types.js';
 import { composeService, type ComposedService } from '../../src/compose.js';
 import { DEFAULT_DEMO_FHIR_TOKEN, parseConfig } from '../../src/config.js';
 import { defaultDemoDir, draftOrderFor, type DemoData } from '../../src/demo/demo-data.js';
 import { createLogger } from '../../src/logger.js';
+import { listenOnLoopback } from './loopback.js';
 import { repositoryKnowledge } from './service.js';
 
 /** One order scenario of demo/expectations.json: the drafts in context, the selected ones, what each hook answers. */
@@ -49,28 +49,8 @@ export async function startDemoService(env: Record<string, string> = {}): Promis
   const service = composeService(config, { logger: createLogger('silent'), knowledge: repositoryKnowledge() });
   await service.warm();
   const demo = await service.demoFhir!.ready();
-  const server = service.app.listen(0, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => {
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    service,
-    base: `http://127.0.0.1:${String(port)}`,
-    demo,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => {
-          if (error === undefined) {
-            resolve();
-          } else {
-            reject(error);
-          }
-        });
-        server.closeAllConnections();
-      }),
-  };
+  const { base, close } = await listenOnLoopback(service.app);
+  return { service, base, demo, close };
 }
 
 /** A CDS Hooks request with no prefetch: the service must fetch everything from `fhirServer` with the token. */
