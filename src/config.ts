@@ -2,6 +2,11 @@ import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { authConfig, type AuthConfig } from './config/auth-config.js';
+import { bytes, ConfigError, flag, integer, optional, postgresUrl, url, type Env } from './config/env-readers.js';
+
+export { ASYMMETRIC_ALGORITHMS, type AuthConfig, type JwsAlgorithm } from './config/auth-config.js';
+export { ConfigError } from './config/env-readers.js';
 
 /**
  * Service configuration: read from the environment once, in the entry file, validated here, then passed down.
@@ -66,44 +71,8 @@ export interface Config {
   };
 }
 
-/** Asymmetric JWS algorithms (RFC 7518, RFC 8037) that may be allowed; spec: never `none`, never HMAC. */
-export const ASYMMETRIC_ALGORITHMS = [
-  'ES256',
-  'ES384',
-  'ES512',
-  'RS256',
-  'RS384',
-  'RS512',
-  'PS256',
-  'PS384',
-  'PS512',
-  'EdDSA',
-  'Ed25519',
-] as const;
-export type JwsAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
-
-export interface AuthConfig {
-  /** `required`: every call to a protected path carries a valid client JWT; `off`: no check (development). */
-  readonly mode: 'off' | 'required';
-  /** The trusted-clients JSON file (README "Security"); set whenever mode is `required`. */
-  readonly trustedClientsFile: string | undefined;
-  /** Algorithms accepted unless a trusted client names its own. Spec: ES384 and RS384 are RECOMMENDED. */
-  readonly algorithms: readonly JwsAlgorithm[];
-  /** Tolerance for `exp`, `nbf` and `iat` against this server's clock, seconds. */
-  readonly clockSkewSeconds: number;
-  /** Oldest `iat` accepted, seconds: bounds how long a token (and its `jti` entry) lives, whatever its `exp`. */
-  readonly maxTokenAgeSeconds: number;
-}
-
 /** The demo FHIR server's token when DEMO_FHIR_TOKEN is unset: a fixed development string, documented in the README. */
 export const DEFAULT_DEMO_FHIR_TOKEN = 'demo-fhir-token';
-
-export class ConfigError extends Error {
-  constructor(variable: string, problem: string) {
-    super(`Configuration ${variable}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
 
 /**
  * The directory holding hooks/, cards/ and mappings/: the nearest ancestor of this module that has them (the
@@ -119,146 +88,6 @@ export function defaultKnowledgeDir(): string {
     dir = parent;
   }
   return dir;
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') {
-    return fallback;
-  }
-  if (!/^\d+$/.test(raw.trim())) {
-    throw new ConfigError(name, `'${raw}' is not a whole number`);
-  }
-  const value = Number(raw);
-  if (value < min || value > max) {
-    throw new ConfigError(name, `${String(value)} is outside ${String(min)}..${String(max)}`);
-  }
-  return value;
-}
-
-function bytes(env: Env, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') {
-    return fallback;
-  }
-  const match = /^(\d+)\s*(b|kb|mb)?$/i.exec(raw.trim());
-  if (match === null) {
-    throw new ConfigError(name, `'${raw}' is not a size such as 12mb`);
-  }
-  const unit = (match[2] ?? 'b').toLowerCase();
-  return Number(match[1]) * (unit === 'mb' ? 1024 * 1024 : unit === 'kb' ? 1024 : 1);
-}
-
-function flag(env: Env, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === '') {
-    return fallback;
-  }
-  if (raw === 'true' || raw === '1') {
-    return true;
-  }
-  if (raw === 'false' || raw === '0') {
-    return false;
-  }
-  throw new ConfigError(name, `'${env[name] ?? ''}' is not true or false`);
-}
-
-function url(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') {
-    return undefined;
-  }
-  try {
-    const parsed = new URL(raw);
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new Error('not http(s)');
-    }
-  } catch {
-    throw new ConfigError(name, `'${raw}' is not an absolute http(s) URL`);
-  }
-  return raw.replace(/\/+$/, '');
-}
-
-function postgresUrl(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') {
-    return undefined;
-  }
-  // The value is never echoed back: a connection string may carry a password.
-  let protocol: string;
-  try {
-    protocol = new URL(raw.trim()).protocol;
-  } catch {
-    throw new ConfigError(name, 'is not a URL such as postgres://user@host:5432/database');
-  }
-  if (protocol !== 'postgres:' && protocol !== 'postgresql:') {
-    throw new ConfigError(name, 'must be a postgres:// or postgresql:// URL');
-  }
-  return raw.trim();
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const raw = env[name];
-  return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
-}
-
-function algorithms(env: Env): readonly JwsAlgorithm[] {
-  const raw = env['JWT_ALGORITHMS'];
-  if (raw === undefined || raw.trim() === '') {
-    return ['ES384', 'RS384'];
-  }
-  const names = raw
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a !== '');
-  for (const name of names) {
-    // Spec "JWT Signing Algorithm": `none` and symmetric (HMAC) algorithms SHALL NOT be used.
-    if (name.toLowerCase() === 'none' || /^HS\d+$/i.test(name)) {
-      throw new ConfigError('JWT_ALGORITHMS', `'${name}' is never accepted (CDS Hooks forbids none and HMAC)`);
-    }
-    if (!(ASYMMETRIC_ALGORITHMS as readonly string[]).includes(name)) {
-      throw new ConfigError('JWT_ALGORITHMS', `'${name}' is not one of ${ASYMMETRIC_ALGORITHMS.join(', ')}`);
-    }
-  }
-  if (names.length === 0) {
-    throw new ConfigError('JWT_ALGORITHMS', 'names no algorithm');
-  }
-  return names as JwsAlgorithm[];
-}
-
-function authConfig(env: Env, mode: Config['mode'], publicBaseUrl: string | undefined): AuthConfig {
-  const raw = (env['AUTH_MODE'] ?? '').trim();
-  if (raw !== '' && raw !== 'off' && raw !== 'required') {
-    throw new ConfigError('AUTH_MODE', `'${raw}' is not off or required`);
-  }
-  const authMode = raw === '' ? (mode === 'production' ? 'required' : 'off') : raw;
-  if (authMode === 'off' && mode === 'production' && !flag(env, 'ALLOW_AUTH_OFF_IN_PRODUCTION', false)) {
-    throw new ConfigError(
-      'AUTH_MODE',
-      'off is refused in production; set ALLOW_AUTH_OFF_IN_PRODUCTION=true only if something in front of the service authenticates every client'
-    );
-  }
-  const trustedClientsFile = env['TRUSTED_CLIENTS'] === '' ? undefined : env['TRUSTED_CLIENTS'];
-  if (authMode === 'required') {
-    if (trustedClientsFile === undefined) {
-      throw new ConfigError('TRUSTED_CLIENTS', 'is required when client authentication is on (AUTH_MODE=required)');
-    }
-    if (publicBaseUrl === undefined) {
-      throw new ConfigError(
-        'PUBLIC_BASE_URL',
-        'is required when client authentication is on: each JWT `aud` must equal the URL of the endpoint called'
-      );
-    }
-  }
-  return {
-    mode: authMode,
-    trustedClientsFile,
-    algorithms: algorithms(env),
-    clockSkewSeconds: integer(env, 'JWT_CLOCK_SKEW_SECONDS', 60, 0, 300),
-    maxTokenAgeSeconds: integer(env, 'JWT_MAX_AGE_SECONDS', 600, 10, 86_400),
-  };
 }
 
 export function parseConfig(env: Env): Config {
