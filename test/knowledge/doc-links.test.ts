@@ -10,6 +10,8 @@ import { defaultKnowledgeDir } from '../../src/config.js';
  */
 const root = defaultKnowledgeDir();
 const MAX_PROSE_WIDTH = 120;
+/** Characters as a reader counts them (code points: `é` and `→` are one each). */
+const width = (line: string): number => line.match(/./gsu)?.length ?? 0;
 
 function markdownFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
@@ -42,7 +44,7 @@ function proseLines(text: string): { line: string; number: number }[] {
 }
 
 /** GitHub's heading anchor: rendered text, lower case, punctuation dropped, each space a hyphen. */
-export function slug(heading: string): string {
+function slug(heading: string): string {
   const rendered = heading
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/[`*]/g, '')
@@ -139,8 +141,8 @@ describe('documentation links', () => {
   test.each(files)(`%s: prose lines are at most ${String(MAX_PROSE_WIDTH)} characters`, (file) => {
     const long = proseLines(readFileSync(join(root, file), 'utf8'))
       // Table rows cannot wrap, nor can a line that is one word (a long URL).
-      .filter(({ line }) => !/^\s*\|/.test(line) && /\S\s+\S/.test(line) && [...line].length > MAX_PROSE_WIDTH)
-      .map(({ number, line }) => `${file}:${String(number)} (${String([...line].length)})`);
+      .filter(({ line }) => !/^\s*\|/.test(line) && /\S\s+\S/.test(line) && width(line) > MAX_PROSE_WIDTH)
+      .map(({ number, line }) => `${file}:${String(number)} (${String(width(line))})`);
     expect(long).toEqual([]);
   });
 });
