@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run as runInProcess } from '../../src/cli/run.js';
 import { defaultKnowledgeDir } from '../../src/config.js';
+import { cliInProcess, hasStackTrace } from '../support/cli.js';
 import { demoExpectations } from '../support/demo.js';
 import { expectCdsResponse } from '../support/service.js';
+import { writeSyntheticExport } from '../support/synthetic-export.js';
 
 /**
  * The CLI as a user runs it: `demo-export`, `evaluate` and `cohort` as child processes (`node --import tsx
@@ -40,21 +42,8 @@ function cli(...args: string[]): Promise<Run> {
   });
 }
 
-/** The same CLI in-process (`run` of src/cli/run.ts), for checks that need no process of their own. */
-async function cliInProcess(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runInProcess(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    env: { LOG_LEVEL: 'silent' },
-  });
-  return { code, stdout, stderr };
-}
-
 const noStackTrace = (run: Run): void => {
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  expect(run.stdout).not.toMatch(/\n\s+at /);
+  expect(hasStackTrace(run)).toBe(false);
 };
 
 beforeAll(async () => {
@@ -114,7 +103,7 @@ describe('ctd-neuropathy-cds CLI', () => {
   });
 
   test.concurrent('cohort counts, per rule and per indicator, the patients who get a card', async () => {
-    const run = await cli('cohort', dir, '--json', '--today', TODAY);
+    const run = await cli('cohort', dir, '--json', '--workers', '1', '--today', TODAY);
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as {
       patients: number;
@@ -136,10 +125,33 @@ describe('ctd-neuropathy-cds CLI', () => {
     );
   });
 
+  test.concurrent(
+    'cohort of a Bulk Data export on worker threads, with progress and the CSV, as a process',
+    async () => {
+      const exportDir = mkdtempSync(join(tmpdir(), 'ctd-cli-bulk-'));
+      try {
+        writeSyntheticExport({ dir: exportDir, copies: 2, today: TODAY });
+        const csv = join(exportDir, 'cards.csv');
+        const run = await cli('cohort', exportDir, '--workers', '1', '--progress', '--csv', csv, '--today', TODAY);
+        expect(run.code).toBe(0);
+        const patients = String(Object.keys(expectations).length * 2);
+        expect(run.stdout).toContain(`Cohort of ${patients} patient(s) from ${exportDir}: patient-view on ${TODAY}\n`);
+        expect(run.stdout).toMatch(/^Bulk Data export: \d+ file\(s\), \d+ resource line\(s\), 0 about no patient$/m);
+        expect(run.stderr).toMatch(new RegExp(`^cohort: ${patients} patients evaluated in \\d+:\\d\\d`, 'm'));
+        const withCards = Object.values(expectations).filter((e) => e['patient-view'].length > 0).length;
+        expect(readFileSync(csv, 'utf8').trimEnd().split('\r\n')).toHaveLength(1 + withCards * 2);
+      } finally {
+        rmSync(exportDir, { recursive: true, force: true });
+      }
+    }
+  );
+
   test('cohort of order-sign with a draft order, as a table', async () => {
     const run = await cliInProcess(
       'cohort',
       dir,
+      '--workers',
+      '0',
       '--hook',
       'order-sign',
       '--order',
@@ -160,7 +172,7 @@ describe('ctd-neuropathy-cds CLI', () => {
       try {
         writeFileSync(join(broken, 'a.json'), '{"resourceType": "Bundle", "type": "collection", "entry": []}');
         writeFileSync(join(broken, 'b.json'), '{ not json');
-        const run = await cliInProcess('cohort', broken, '--today', TODAY);
+        const run = await cliInProcess('cohort', broken, '--workers', '0', '--today', TODAY);
         expect(run.code).toBe(1);
         expect(run.stdout).toContain('Not evaluated (2 file(s), not counted above)');
         expect(run.stdout).toMatch(/a\.json: a\.json has no Patient resource/);
@@ -194,7 +206,7 @@ describe('ctd-neuropathy-cds CLI', () => {
     [['cohort'], 2, /Give exactly one <dir>/],
     [['evaluate', 'package.json'], 1, /package\.json is not a FHIR Bundle/],
     [['evaluate', 'src'], 1, /Cannot read src: it is a folder/],
-    [['cohort', 'no-such-folder'], 1, /Cannot read the folder no-such-folder/],
+    [['cohort', 'no-such-folder'], 1, /Cannot read no-such-folder: no such file or folder/],
     [['cohort', 'src'], 1, /src holds no \*\.json Bundle/],
   ] as const)('%j exits %i with a message, no stack trace', async (args, code, message) => {
     const run = await cliInProcess(...args);
