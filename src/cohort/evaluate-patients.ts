@@ -4,6 +4,8 @@ import type { HookName, Indicator } from '../cds-hooks/types.js';
 import { bundleResources } from '../cli/bundle-request.js';
 import { InputError } from '../cli/cli-error.js';
 import { offlinePipeline } from '../cli/offline-pipeline.js';
+import { silentObserver, type PipelineObserver } from '../call-service.js';
+import { errorCode } from '../service-call/recording-observer.js';
 import type { Config } from '../config.js';
 import { inShard, patientIdOf, type Shard } from './patient-key.js';
 import { unrecognisedCodes, type UnrecognisedCode } from './unrecognised-codes.js';
@@ -59,17 +61,39 @@ export type PatientOutcome =
 export type PatientEvaluator = (task: CohortTask) => Promise<PatientOutcome[]>;
 
 export function patientEvaluator(setup: CohortSetup): PatientEvaluator {
-  const pipeline = offlinePipeline(setup.config, { today: () => setup.today });
+  // The service skips a rule whose evaluation fails (and logs it); a cohort must not count such a patient as if
+  // the rule had been silent. A rule or mapping can fail for want of time alone (the JSONata guardrail measures
+  // wall time, which a busy machine stretches): the patient is evaluated once more before being reported.
+  let ruleFailures: string[] = [];
+  const observer: PipelineObserver = {
+    ...silentObserver,
+    ruleFailed: (_service, ruleId, error) => ruleFailures.push(`${ruleId} (${errorCode(error)})`),
+  };
+  const pipeline = offlinePipeline(setup.config, { today: () => setup.today }, observer);
   const codeIndex = pipeline.knowledge.codeIndex;
 
-  const evaluate = async (resources: readonly FhirResource[], what: string): Promise<PatientOutcome> => {
-    const { patientId, response } = await pipeline.evaluate(resources, what, setup.hook, setup.orders);
-    return {
-      kind: 'evaluated',
-      patient: patientId,
-      cards: response.cards.map((card) => ({ rule: card.source.topic?.code ?? '', indicator: card.indicator })),
-      unrecognised: unrecognisedCodes(resources, codeIndex),
-    };
+  const evaluate = async (resources: readonly FhirResource[], what: string, retry = true): Promise<PatientOutcome> => {
+    ruleFailures = [];
+    try {
+      const { patientId, response } = await pipeline.evaluate(resources, what, setup.hook, setup.orders);
+      if (ruleFailures.length > 0) {
+        throw new InputError(
+          `${what}: rule(s) ${ruleFailures.join(', ')} could not be evaluated, so its cards are unknown`
+        );
+      }
+      return {
+        kind: 'evaluated',
+        patient: patientId,
+        cards: response.cards.map((card) => ({ rule: card.source.topic?.code ?? '', indicator: card.indicator })),
+        unrecognised: unrecognisedCodes(resources, codeIndex),
+      };
+    } catch (error) {
+      const refused = error instanceof InputError && ruleFailures.length === 0;
+      if (retry && !refused) {
+        return evaluate(resources, what, false);
+      }
+      throw error;
+    }
   };
 
   const exportPatient = async ({ id, lines }: PatientLines): Promise<PatientOutcome> => {
@@ -96,9 +120,8 @@ export function patientEvaluator(setup: CohortSetup): PatientEvaluator {
     }
   };
 
-  return async (task) => {
+  const run = async (task: CohortTask): Promise<PatientOutcome[]> => {
     const outcomes: PatientOutcome[] = [];
-    // One at a time: evaluation is synchronous CPU work, interleaving would only add memory.
     if (task.kind === 'patients') {
       for (const patient of task.patients) {
         outcomes.push(await exportPatient(patient));
@@ -108,6 +131,17 @@ export function patientEvaluator(setup: CohortSetup): PatientEvaluator {
         outcomes.push(await bundleFile(file));
       }
     }
+    return outcomes;
+  };
+  // One patient at a time, tasks in turn: evaluation is CPU work (interleaving would only add memory), and a rule
+  // failure must be told apart from another patient's.
+  let queue = Promise.resolve();
+  return (task) => {
+    const outcomes = queue.then(() => run(task));
+    queue = outcomes.then(
+      () => undefined,
+      () => undefined
+    );
     return outcomes;
   };
 }
@@ -146,6 +180,9 @@ function readJson(path: string, name: string): unknown {
 function reason(error: unknown): string {
   if (error instanceof InputError) {
     return error.message;
+  }
+  if (errorCode(error) === 'D1012') {
+    return 'its evaluation ran out of time twice (EVALUATION_TIMEOUT_MS); on a busy machine, give it more time';
   }
   return `the evaluation failed (${error instanceof Error ? error.message : String(error)}); this is a bug, please report it`;
 }

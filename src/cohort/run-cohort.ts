@@ -76,7 +76,7 @@ export async function runCohort(run: CohortRun): Promise<CohortReport> {
     };
     const summary =
       input.kind === 'bundles'
-        ? await evaluateBundles(input, opening, consume, (n) => (expected = n), run.progress)
+        ? await evaluateBundles(input, run, opening, consume, (n) => (expected = n))
         : await evaluateExport(input, run, opening, consume, (n) => (expected = n));
     run.progress.finished(tally.patients);
     return buildReport(
@@ -93,14 +93,14 @@ type Consume = (outcomes: readonly PatientOutcome[]) => void;
 
 async function evaluateBundles(
   input: Extract<CohortInput, { kind: 'bundles' }>,
+  run: CohortRun,
   opening: Promise<Evaluators>,
   consume: Consume,
-  expect: (patients: number) => void,
-  progress: Progress
+  expect: (patients: number) => void
 ): Promise<InputSummary> {
   const dispatch = new BatchDispatch(await opening, consume);
   expect(input.files.length);
-  progress.evaluated(0, input.files.length);
+  run.progress.evaluated(0, input.files.length);
   for (let i = 0; i < input.files.length; i += FILES_PER_TASK) {
     const files = input.files.slice(i, i + FILES_PER_TASK).map((name) => ({ path: join(input.dir, name), name }));
     await dispatch.send({ kind: 'bundles', files });

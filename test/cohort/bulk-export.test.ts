@@ -1,13 +1,14 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { CohortReport } from '../../src/cohort/cohort-report.js';
 import { isGzip } from '../../src/cohort/ndjson-lines.js';
-import { cliInProcess, hasStackTrace } from '../support/cli.js';
+import { cliInProcess, cliWithEnv, hasStackTrace } from '../support/cli.js';
 import { demoExpectations } from '../support/demo.js';
 import { writeSyntheticExport, type SyntheticExport } from '../support/synthetic-export.js';
+import { defaultKnowledgeDir } from '../../src/config.js';
 
 /**
  * `cohort` over a FHIR Bulk Data export made of the demo patients, three copies each (105 patients, resources
@@ -47,9 +48,10 @@ afterAll(() => {
 
 /** The demo report with every count multiplied: what the export must give. */
 function times(report: CohortReport, k: number): Omit<CohortReport, 'input'> {
-  const { input: _input, ...rest } = report;
   return {
-    ...rest,
+    hook: report.hook,
+    today: report.today,
+    failed: report.failed,
     patients: report.patients * k,
     rules: report.rules.map((r) => ({ ...r, patients: r.patients * k })),
     indicators: report.indicators.map((i) => ({ ...i, patients: i.patients * k })),
@@ -172,6 +174,23 @@ describe('cohort over a Bulk Data export', () => {
     const rows = (file: string): string[] => readFileSync(join(root, file), 'utf8').split('\r\n').sort();
     expect(rows('w2.csv')).toEqual(rows('w0.csv'));
   }, 60_000);
+});
+
+describe('a rule that cannot be evaluated', () => {
+  test('makes its patients failures, named with the rule, not patients without that card', async () => {
+    const knowledge = mkdtempSync(join(root, 'knowledge-'));
+    for (const folder of ['hooks', 'cards', 'mappings']) {
+      cpSync(join(defaultKnowledgeDir(), folder), join(knowledge, folder), { recursive: true });
+    }
+    // The service skips such a rule for the request (and logs it); a cohort must not count it as silent.
+    writeFileSync(join(knowledge, 'cards', 'b12-on-metformin.jsonata'), '$error("cannot be evaluated")');
+    const run = await cliWithEnv({ KNOWLEDGE_DIR: knowledge }, 'cohort', bundles, '--workers', '0', '--json');
+    expect(run.code).toBe(1);
+    const result = JSON.parse(run.stdout) as CohortReport;
+    expect(result.patients).toBe(0);
+    expect(result.failed).toHaveLength(synthetic.demoIds.length);
+    expect(result.failed[0]?.error).toMatch(/rule\(s\) b12-on-metformin \(D3137\) could not be evaluated/);
+  });
 });
 
 describe('bad lines in an export', () => {

@@ -1,4 +1,4 @@
-import type { FhirResource } from 'fhir/r4';
+import type { Coding, FhirResource } from 'fhir/r4';
 import { describe, expect, test } from 'vitest';
 import { NO_SYSTEM, unrecognisedCodes } from '../../src/cohort/unrecognised-codes.js';
 import { repositoryKnowledge } from '../support/service.js';
@@ -8,8 +8,12 @@ const RXNORM = 'http://www.nlm.nih.gov/research/umls/rxnorm';
 /** A site's local code system (Epic-style OID); its codes are the site's own, unknown to the service. */
 const LOCAL = 'urn:oid:1.2.840.114350.1.13.999.2.7.2.696580';
 
-const condition = (id: string, ...coding: object[]): FhirResource =>
-  ({ resourceType: 'Condition', id, subject: { reference: 'Patient/p' }, code: { coding } }) as FhirResource;
+const condition = (id: string, ...coding: Coding[]): FhirResource => ({
+  resourceType: 'Condition',
+  id,
+  subject: { reference: 'Patient/p' },
+  code: { coding },
+});
 
 describe('codes the service did not recognise', () => {
   const index = repositoryKnowledge().codeIndex;

@@ -7,13 +7,18 @@ export interface CliRun {
 }
 
 /** The CLI in-process (`run` of src/cli/run.ts), with the service's settings at their defaults and logs off. */
-export async function cliInProcess(...args: string[]): Promise<CliRun> {
+export function cliInProcess(...args: string[]): Promise<CliRun> {
+  return cliWithEnv({}, ...args);
+}
+
+/** The same, with some of the service's settings (KNOWLEDGE_DIR, SITE_CONFIG...). */
+export async function cliWithEnv(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await run(args, {
     stdout: (text) => (stdout += text),
     stderr: (text) => (stderr += text),
-    env: { LOG_LEVEL: 'silent' },
+    env: { LOG_LEVEL: 'silent', ...env },
   });
   return { code, stdout, stderr };
 }
