@@ -47,7 +47,7 @@ export interface CohortIo {
 }
 
 /** What a bucket of an export may hold by default: small against the evaluators' own memory. */
-const DEFAULT_BUCKET_MB = 16;
+const DEFAULT_BUCKET_MB = 4;
 
 export async function cohortCommand(
   positionals: readonly string[],

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { FhirResource } from 'fhir/r4';
 import type { HookName, Indicator } from '../cds-hooks/types.js';
 import { bundleResources } from '../cli/bundle-request.js';
 import { InputError } from '../cli/cli-error.js';
 import { offlinePipeline } from '../cli/offline-pipeline.js';
+import { readJson } from '../cli/read-input.js';
 import { silentObserver, type PipelineObserver } from '../call-service.js';
 import { errorCode } from '../service-call/recording-observer.js';
 import type { Config } from '../config.js';
@@ -106,7 +106,7 @@ export function patientEvaluator(setup: CohortSetup): PatientEvaluator {
 
   const bundleFile = async ({ path, name }: { path: string; name: string }): Promise<PatientOutcome> => {
     try {
-      const resources = bundleResources(readJson(path, name), name);
+      const resources = bundleResources(readJson(path), name);
       const ids = resources.map((r) => patientIdOf(r as unknown as Record<string, unknown>));
       const patient =
         ids[resources.findIndex((r) => r.resourceType === 'Patient')] ?? ids.find((id) => id !== undefined);
@@ -160,20 +160,6 @@ function distinct(resources: readonly FhirResource[]): FhirResource[] {
     seen.add(key);
     return true;
   });
-}
-
-function readJson(path: string, name: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    throw new InputError(`Cannot read ${name}.`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${name} is not valid JSON (${error instanceof Error ? error.message : 'parse error'}).`);
-  }
 }
 
 /** Input problems are the user's to fix; anything else is a fault of this patient's evaluation, said so. */

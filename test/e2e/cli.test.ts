@@ -208,6 +208,14 @@ describe('ctd-neuropathy-cds CLI', () => {
     [['evaluate', 'src'], 1, /Cannot read src: it is a folder/],
     [['cohort', 'no-such-folder'], 1, /Cannot read no-such-folder: no such file or folder/],
     [['cohort', 'src'], 1, /src holds no \*\.json Bundle/],
+    [['cohort', 'src', '--shard', '4/3'], 2, /--shard must be i\/n with 1 <= i <= n/],
+    [['cohort', 'src', '--workers', 'many'], 2, /--workers must be a whole number from 0 to 1024/],
+    [['cohort', 'src', '--bucket-mb', '0'], 2, /--bucket-mb must be a positive number/],
+    [['cohort', 'merge'], 2, /Give the report\.json of every shard/],
+    [['cohort', 'merge', 'a.json', '--csv', 'x.csv'], 2, /cohort merge takes report files and --json only, not --csv/],
+    [['cohort', 'merge', 'package.json'], 1, /package\.json is not a cohort report/],
+    [['evaluate', 'x.json', '--workers', '2'], 2, /Unknown option '--workers'/],
+    [['cohort', 'package.json'], 1, /package\.json is neither a folder, an NDJSON file nor a Bulk Data manifest/],
   ] as const)('%j exits %i with a message, no stack trace', async (args, code, message) => {
     const run = await cliInProcess(...args);
     expect(run.code).toBe(code);
