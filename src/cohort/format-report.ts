@@ -62,9 +62,13 @@ function censusLines(rows: readonly CensusRow[]): string[] {
       group.push(row);
     }
   }
-  const lines = ['', "Codes the service did not recognise (map the site's local codes before go-live):"];
+  const lines = [
+    '',
+    "Codes the service did not recognise (map the site's local codes before go-live):",
+    `${'  code and display'.padEnd(62)}${'patients'.padStart(8)}${'records'.padStart(9)}`,
+  ];
   for (const [group, codes] of groups) {
-    lines.push(`${`  ${group}`.padEnd(62)}${'patients'.padStart(8)}${'records'.padStart(9)}`);
+    lines.push(`  ${group}`);
     for (const code of codes.slice(0, CODES_PER_SYSTEM)) {
       const label = `    ${code.code}${code.display === '' ? '' : ` ${code.display}`}`;
       const shown = label.length > 60 ? `${label.slice(0, 59)}…` : label;

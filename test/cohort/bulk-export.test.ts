@@ -227,6 +227,10 @@ describe('bad lines in an export', () => {
     expect(text.stdout).toMatch(
       /^Skipped 2 bad line\(s\) \(--skip-bad-lines\):\n {2}broken\.ndjson\.gz, line 2: not valid JSON/m
     );
+    // The census as a table: per resource kind and code system, the codes with their patients and records.
+    expect(text.stdout).toMatch(
+      /^ {2}Condition codes, http:\/\/snomed\.info\/sct\n {4}38341003 Hypertensive disorder.* +\d+ +\d+$/m
+    );
   });
 
   test('a damaged gzip file is named, with the line reached', async () => {
