@@ -11,6 +11,7 @@ import { parseConfig } from '../config.js';
 import { configuredKnowledge } from '../configured.js';
 import { InputError, UsageError } from './cli-error.js';
 import { readOrders } from './read-input.js';
+import type { CliIo } from './run.js';
 
 /**
  * `cohort <path>` (alert burden over a population, docs/cohort.md) and `cohort merge <report.json>...` (the shards
@@ -38,14 +39,6 @@ export interface CohortOptions {
   readonly 'bucket-mb'?: string | undefined;
 }
 
-export interface CohortIo {
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  readonly env: Readonly<Record<string, string | undefined>>;
-  /** Progress is shown on a terminal without asking. */
-  readonly stderrIsTty?: boolean | undefined;
-}
-
 /** What a bucket of an export may hold by default: small against the evaluators' own memory. */
 const DEFAULT_BUCKET_MB = 4;
 
@@ -54,7 +47,7 @@ export async function cohortCommand(
   values: CohortOptions,
   hook: HookName,
   clock: Clock,
-  io: CohortIo
+  io: CliIo
 ): Promise<number> {
   if (positionals[0] === 'merge') {
     return merge(positionals.slice(1), values, io);
@@ -94,7 +87,7 @@ export async function cohortCommand(
   return print(report, path, values, io);
 }
 
-function merge(files: readonly string[], values: CohortOptions, io: CohortIo): number {
+function merge(files: readonly string[], values: CohortOptions, io: CliIo): number {
   if (files.length === 0) {
     throw new UsageError('Give the report.json of every shard: cohort merge <report.json>...');
   }
@@ -107,7 +100,7 @@ function merge(files: readonly string[], values: CohortOptions, io: CohortIo): n
   return print(mergeReportFiles(files), `${String(files.length)} shard reports`, values, io);
 }
 
-function print(report: CohortReport, source: string, values: CohortOptions, io: CohortIo): number {
+function print(report: CohortReport, source: string, values: CohortOptions, io: CliIo): number {
   io.stdout(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, source));
   // The report is printed either way; the exit code says it is incomplete.
   return report.failed.length === 0 ? 0 : 1;

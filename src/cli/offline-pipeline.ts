@@ -36,7 +36,7 @@ const offline = (): never => {
   throw new FetchFailure('refused', 'the CLI works offline');
 };
 
-/** `observer`: told what the service's would be (a rule that failed, say); by default no one is. */
+/** `observer` is told what the service's observer would be told (a rule that failed, say); by default nobody is. */
 export function offlinePipeline(
   config: Config,
   clock: Clock,
