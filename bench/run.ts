@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cohortTable, runCohortBench } from './cohort.bench.js';
 import { feedbackTable, runFeedbackBench } from './feedback.bench.js';
 import { fhirFetchTable, runFhirFetchBench } from './fhir-fetch.bench.js';
 import {
@@ -67,11 +68,15 @@ const feedback = await runFeedbackBench(quick);
 console.log('\n## Feedback stores (PostgreSQL when DATABASE_URL is set)\n');
 console.log(feedbackTable(feedback));
 
+const cohort = await runCohortBench(quick);
+console.log('\n## Cohort over a Bulk Data export: patients/s and peak RSS at 1 and 2 workers\n');
+console.log(cohortTable(cohort));
+
 const dir = join(import.meta.dirname, '..', '..', 'bench', 'results');
 mkdirSync(dir, { recursive: true });
 const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
 writeFileSync(
   file,
-  JSON.stringify({ machine, quick, mapping, stages, fhirFetch, http, fairness, startup, feedback }, null, 2)
+  JSON.stringify({ machine, quick, mapping, stages, fhirFetch, http, fairness, startup, feedback, cohort }, null, 2)
 );
 console.log(`\nResults: ${file}`);

@@ -57,6 +57,9 @@ export function bundleRequest(
   const { patientId, patientName } = patientOf(resources, what);
   const prefetch: Record<string, unknown> = {};
   const served = new Set<string>();
+  // Medication resources (a Bulk Data export has them in a file of their own) go with the first medication query,
+  // as `_include=MedicationRequest:medication` brings them (FHIR search, "Including other resources").
+  let medications = resources.filter((r) => r.resourceType === 'Medication');
   for (const spec of options.service.prefetch) {
     const type = /^([A-Z][A-Za-z]+)/.exec(spec.template)?.[1] ?? '';
     const ofType = resources.filter((r) => r.resourceType === type);
@@ -65,11 +68,18 @@ export function bundleRequest(
       continue;
     }
     served.add(type);
+    const included = type === 'MedicationRequest' || type === 'MedicationStatement' ? medications : [];
+    if (included.length > 0) {
+      medications = [];
+    }
     prefetch[spec.key] = {
       resourceType: 'Bundle',
       type: 'searchset',
       total: ofType.length,
-      entry: ofType.map((resource) => ({ resource, search: { mode: 'match' } })),
+      entry: [
+        ...ofType.map((resource) => ({ resource, search: { mode: 'match' } })),
+        ...included.map((resource) => ({ resource, search: { mode: 'include' } })),
+      ],
     };
   }
 

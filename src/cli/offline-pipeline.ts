@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FhirResource } from 'fhir/r4';
-import { callService, silentObserver, type Clock, type PipelineDeps } from '../call-service.js';
+import { callService, silentObserver, type Clock, type PipelineDeps, type PipelineObserver } from '../call-service.js';
 import type { CdsRequest, CdsResponse, HookName } from '../cds-hooks/types.js';
 import type { Config } from '../config.js';
 import { CdsError } from '../errors.js';
@@ -36,7 +36,12 @@ const offline = (): never => {
   throw new FetchFailure('refused', 'the CLI works offline');
 };
 
-export function offlinePipeline(config: Config, clock: Clock): OfflinePipeline {
+/** `observer` is told what the service's observer would be told (a rule that failed, say); by default nobody is. */
+export function offlinePipeline(
+  config: Config,
+  clock: Clock,
+  observer: PipelineObserver = silentObserver
+): OfflinePipeline {
   const knowledge = configuredKnowledge(config);
   const validators = requestValidatorsFor(config);
   const deps: PipelineDeps = {
@@ -46,7 +51,7 @@ export function offlinePipeline(config: Config, clock: Clock): OfflinePipeline {
     newId: randomUUID,
     fetchDeadlineMs: config.fetchDeadlineMs,
     fetchPageLimit: config.fetchPageLimit,
-    observer: silentObserver,
+    observer,
   };
   const publicBaseUrl = config.publicBaseUrl ?? `http://localhost:${String(config.port)}`;
   return {

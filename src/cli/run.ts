@@ -1,23 +1,23 @@
 /**
  * The CLI's commands, runnable in-process (tests) as well as from main.ts: `evaluate` one patient's Bundle, `cohort`
- * a folder of patients (alert burden), `demo-export` the demo patients as Bundles. The result is an exit code:
+ * a population (alert burden, cohort.ts), `demo-export` the demo patients as Bundles. The result is an exit code:
  * 0 done, 1 an input file is unusable, 2 the command line or configuration is wrong. Messages go to `io.stderr`;
  * a stack trace never does.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { FhirResource } from 'fhir/r4';
 import { systemClock, type Clock } from '../call-service.js';
-import type { Card, HookName } from '../cds-hooks/types.js';
+import type { HookName } from '../cds-hooks/types.js';
 import { ConfigError, parseConfig } from '../config.js';
 import { defaultDemoDir, DemoDataError, loadDemoData, patientBundle } from '../demo/demo-data.js';
 import { KnowledgeError } from '../knowledge/knowledge-error.js';
 import { bundleResources } from './bundle-request.js';
 import { InputError, UsageError } from './cli-error.js';
-import { cohortReport, formatCohort } from './cohort.js';
+import { COHORT_OPTIONS, cohortCommand, type CohortOptions } from './cohort.js';
 import { offlinePipeline } from './offline-pipeline.js';
 import { formatCards } from './print-cards.js';
+import { readJson, readOrders } from './read-input.js';
 
 const USAGE = `Usage:
   ctd-neuropathy-cds evaluate <bundle.json> [--hook patient-view|order-select|order-sign] [--order <file>]...
@@ -25,9 +25,16 @@ const USAGE = `Usage:
       Runs the CDS service on one patient's FHIR Bundle (its resources are the prefetch) and prints the cards.
       --order: a draft order (MedicationRequest, ServiceRequest) or a Bundle of them, for order-select/order-sign;
       an order without a subject is taken to be for the Bundle's patient. Every order given is "selected".
-  ctd-neuropathy-cds cohort <dir> [--hook ...] [--order <file>]... [--json] [--today YYYY-MM-DD]
-      Runs every *.json Bundle of <dir> (one patient each) and prints, per rule and per indicator, how many
-      patients get a card: the alert burden before go-live.
+  ctd-neuropathy-cds cohort <dir|manifest.json> [--hook ...] [--order <file>]... [--json] [--today YYYY-MM-DD]
+                            [--csv <file>] [--workers N] [--shard i/n] [--progress] [--skip-bad-lines]
+                            [--temp-dir <dir>] [--bucket-mb MB]
+      The alert burden before go-live: runs every patient of <dir> and prints, per rule and per indicator, how
+      many patients get a card, the cards per patient and the codes the service did not recognise. <dir> holds
+      one *.json Bundle per patient, or a FHIR Bulk Data export (*.ndjson, *.ndjson.gz, optionally its manifest).
+      --csv: one row per patient with a card. --workers: threads (default: one per core). --shard i/n: only the
+      i-th of n patient shards. --skip-bad-lines: go on past unreadable lines of an export, and count them.
+  ctd-neuropathy-cds cohort merge <report.json>... [--json]
+      Combines the --json reports of all shards of one run into the report of the whole population.
   ctd-neuropathy-cds demo-export <dir> [--today YYYY-MM-DD]
       Writes each demo patient as <dir>/<patient-id>.json and the demo draft orders as <dir>/orders/<id>.json,
       with their dates resolved for today.
@@ -41,6 +48,8 @@ export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
   readonly env: Readonly<Record<string, string | undefined>>;
+  /** Whether stderr is a terminal (cohort then shows its progress without --progress). */
+  readonly stderrIsTty?: boolean | undefined;
 }
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -74,13 +83,13 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
     io.stdout(USAGE);
     return 0;
   }
-  const { values, positionals } = parse(rest);
+  const { values, positionals } = parse(rest, command === 'cohort');
   const clock = clockFor(values.today);
   switch (command) {
     case 'evaluate':
       return evaluate(one(positionals, '<bundle.json>'), hookOf(values), values, clock, io);
     case 'cohort':
-      return cohort(one(positionals, '<dir>'), hookOf(values), values, clock, io);
+      return cohortCommand(positionals, values, hookOf(values), clock, io);
     case 'demo-export':
       return demoExport(one(positionals, '<dir>'), clock, io);
     default:
@@ -88,25 +97,25 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
   }
 }
 
-interface Options {
+interface Options extends CohortOptions {
   readonly hook?: string | undefined;
-  readonly order?: string[] | undefined;
-  readonly json?: boolean | undefined;
   readonly today?: string | undefined;
 }
 
-function parse(args: readonly string[]): { values: Options; positionals: string[] } {
+const OPTIONS = {
+  hook: { type: 'string' },
+  order: { type: 'string', multiple: true },
+  json: { type: 'boolean' },
+  today: { type: 'string' },
+} as const;
+
+function parse(args: readonly string[], cohort: boolean): { values: Options; positionals: string[] } {
   try {
     return parseArgs({
       args: [...args],
       allowPositionals: true,
       strict: true,
-      options: {
-        hook: { type: 'string' },
-        order: { type: 'string', multiple: true },
-        json: { type: 'boolean' },
-        today: { type: 'string' },
-      },
+      options: cohort ? { ...OPTIONS, ...COHORT_OPTIONS } : OPTIONS,
     });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
@@ -146,35 +155,6 @@ function clockFor(today: string | undefined): Clock {
   return { today: () => today };
 }
 
-function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new InputError(
-      `Cannot read ${file}${code === 'ENOENT' ? ': no such file' : code === 'EISDIR' ? ': it is a folder' : ''}.`
-    );
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${file} is not valid JSON (${error instanceof Error ? error.message : 'parse error'}).`);
-  }
-}
-
-/** The draft orders of every --order file: a resource, or a Bundle of them. */
-function readOrders(files: readonly string[]): FhirResource[] {
-  return files.flatMap((file) => {
-    const json = readJson(file);
-    const type = (json as { resourceType?: unknown } | null)?.resourceType;
-    if (typeof type !== 'string') {
-      throw new InputError(`${file} is not a FHIR resource (it has no resourceType).`);
-    }
-    return type === 'Bundle' ? bundleResources(json, file) : [json as FhirResource];
-  });
-}
-
 async function evaluate(file: string, hook: HookName, values: Options, clock: Clock, io: CliIo): Promise<number> {
   const resources = bundleResources(readJson(file), file);
   const orders = hook === 'patient-view' ? undefined : readOrders(values.order ?? []);
@@ -187,47 +167,6 @@ async function evaluate(file: string, hook: HookName, values: Options, clock: Cl
   const who = `${result.patientName === undefined ? '' : `${result.patientName} `}(Patient/${result.patientId})`;
   io.stdout(formatCards(`${hook} for ${who} on ${pipeline.today}`, result.response.cards));
   return 0;
-}
-
-async function cohort(dir: string, hook: HookName, values: Options, clock: Clock, io: CliIo): Promise<number> {
-  let files: string[];
-  try {
-    files = readdirSync(dir)
-      .filter((f) => f.endsWith('.json') && statSync(join(dir, f)).isFile())
-      .sort();
-  } catch {
-    throw new InputError(`Cannot read the folder ${dir}.`);
-  }
-  if (files.length === 0) {
-    throw new InputError(`${dir} holds no *.json Bundle.`);
-  }
-  const orders = hook === 'patient-view' ? undefined : readOrders(values.order ?? []);
-  const pipeline = offlinePipeline(parseConfig(io.env), clock);
-  const results: Card[][] = [];
-  const failed: { file: string; error: string }[] = [];
-  for (const name of files) {
-    const file = join(dir, name);
-    try {
-      const { response } = await pipeline.evaluate(bundleResources(readJson(file), name), name, hook, orders);
-      results.push([...response.cards]);
-    } catch (error) {
-      if (!(error instanceof InputError)) {
-        throw error;
-      }
-      failed.push({ file: name, error: error.message });
-    }
-  }
-  const service = [...pipeline.knowledge.services.values()].find((s) => s.definition.hook === hook);
-  const report = cohortReport(
-    hook,
-    pipeline.today,
-    (service?.rules ?? []).map((r) => r.id),
-    results,
-    failed
-  );
-  io.stdout(values.json === true ? `${JSON.stringify(report, null, 2)}\n` : formatCohort(report, dir));
-  // The report is printed either way; the exit code says it is incomplete.
-  return failed.length === 0 ? 0 : 1;
 }
 
 function demoExport(dir: string, clock: Clock, io: CliIo): number {

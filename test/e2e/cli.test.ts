@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { run as runInProcess } from '../../src/cli/run.js';
 import { defaultKnowledgeDir } from '../../src/config.js';
+import { cliInProcess, hasStackTrace } from '../support/cli.js';
 import { demoExpectations } from '../support/demo.js';
 import { expectCdsResponse } from '../support/service.js';
+import { writeSyntheticExport } from '../support/synthetic-export.js';
 
 /**
  * The CLI as a user runs it: `demo-export`, `evaluate` and `cohort` as child processes (`node --import tsx
@@ -31,7 +33,7 @@ function cli(...args: string[]): Promise<Run> {
       process.execPath,
       ['--import', 'tsx', join(root, 'src', 'cli', 'main.ts'), ...args],
       // SITE_CONFIG etc. from the developer's shell must not change what the tests see.
-      { cwd: root, env: { PATH: process.env['PATH'] ?? '' }, timeout: 20_000 },
+      { cwd: root, env: { PATH: process.env['PATH'] ?? '' }, timeout: 60_000 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
         resolve({ code, stdout, stderr });
@@ -40,21 +42,8 @@ function cli(...args: string[]): Promise<Run> {
   });
 }
 
-/** The same CLI in-process (`run` of src/cli/run.ts), for checks that need no process of their own. */
-async function cliInProcess(...args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runInProcess(args, {
-    stdout: (text) => (stdout += text),
-    stderr: (text) => (stderr += text),
-    env: { LOG_LEVEL: 'silent' },
-  });
-  return { code, stdout, stderr };
-}
-
 const noStackTrace = (run: Run): void => {
-  expect(run.stderr).not.toMatch(/\n\s+at /);
-  expect(run.stdout).not.toMatch(/\n\s+at /);
+  expect(hasStackTrace(run)).toBe(false);
 };
 
 beforeAll(async () => {
@@ -113,33 +102,62 @@ describe('ctd-neuropathy-cds CLI', () => {
     ]);
   });
 
-  test.concurrent('cohort counts, per rule and per indicator, the patients who get a card', async () => {
-    const run = await cli('cohort', dir, '--json', '--today', TODAY);
-    expect(run.code).toBe(0);
-    const report = JSON.parse(run.stdout) as {
-      patients: number;
-      rules: { rule: string; patients: number; share: number }[];
-      indicators: { indicator: string; patients: number }[];
-      failed: unknown[];
-    };
-    const lists = Object.values(expectations).map((e) => e['patient-view']);
-    expect(report.patients).toBe(lists.length);
-    expect(report.failed).toEqual([]);
-    expect(report.rules.length).toBe(16); // every patient-view rule, silent ones included
-    for (const { rule, patients, share } of report.rules) {
-      const expected = lists.filter((rules) => rules.includes(rule)).length;
-      expect(patients, rule).toBe(expected);
-      expect(share).toBe(Math.round((expected / lists.length) * 1000) / 10);
-    }
-    expect(report.indicators.find((i) => i.indicator === 'any card')?.patients).toBe(
-      lists.filter((rules) => rules.length > 0).length
-    );
-  });
+  test.concurrent(
+    'cohort counts, per rule and per indicator, the patients who get a card',
+    async () => {
+      const run = await cli('cohort', dir, '--json', '--workers', '1', '--today', TODAY);
+      expect(run.code).toBe(0);
+      const report = JSON.parse(run.stdout) as {
+        patients: number;
+        rules: { rule: string; patients: number; share: number }[];
+        indicators: { indicator: string; patients: number }[];
+        failed: unknown[];
+      };
+      const lists = Object.values(expectations).map((e) => e['patient-view']);
+      expect(report.patients).toBe(lists.length);
+      expect(report.failed).toEqual([]);
+      expect(report.rules.length).toBe(16); // every patient-view rule, silent ones included
+      for (const { rule, patients, share } of report.rules) {
+        const expected = lists.filter((rules) => rules.includes(rule)).length;
+        expect(patients, rule).toBe(expected);
+        expect(share).toBe(Math.round((expected / lists.length) * 1000) / 10);
+      }
+      expect(report.indicators.find((i) => i.indicator === 'any card')?.patients).toBe(
+        lists.filter((rules) => rules.length > 0).length
+      );
+    },
+    60_000
+  );
+
+  test.concurrent(
+    'cohort of a Bulk Data export on a worker thread, with progress and the CSV, as a process',
+    async () => {
+      const exportDir = mkdtempSync(join(tmpdir(), 'ctd-cli-bulk-'));
+      try {
+        writeSyntheticExport({ dir: exportDir, copies: 1, today: TODAY });
+        const csv = join(exportDir, 'cards.csv');
+        const run = await cli('cohort', exportDir, '--workers', '1', '--progress', '--csv', csv, '--today', TODAY);
+        expect(run.code).toBe(0);
+        const patients = String(Object.keys(expectations).length);
+        expect(run.stdout).toContain(`Cohort of ${patients} patient(s) from ${exportDir}: patient-view on ${TODAY}\n`);
+        expect(run.stdout).toMatch(/^Bulk Data export: \d+ file\(s\), \d+ resource line\(s\), 0 about no patient$/m);
+        expect(run.stderr).toMatch(new RegExp(`^cohort: ${patients} patients evaluated in \\d+:\\d\\d`, 'm'));
+        const withCards = Object.values(expectations).filter((e) => e['patient-view'].length > 0).length;
+        expect(readFileSync(csv, 'utf8').trimEnd().split('\r\n')).toHaveLength(1 + withCards);
+      } finally {
+        rmSync(exportDir, { recursive: true, force: true });
+      }
+    },
+    // A process of its own with a worker thread, both loading the sources through tsx: slow on a busy machine.
+    60_000
+  );
 
   test('cohort of order-sign with a draft order, as a table', async () => {
     const run = await cliInProcess(
       'cohort',
       dir,
+      '--workers',
+      '0',
       '--hook',
       'order-sign',
       '--order',
@@ -160,7 +178,7 @@ describe('ctd-neuropathy-cds CLI', () => {
       try {
         writeFileSync(join(broken, 'a.json'), '{"resourceType": "Bundle", "type": "collection", "entry": []}');
         writeFileSync(join(broken, 'b.json'), '{ not json');
-        const run = await cliInProcess('cohort', broken, '--today', TODAY);
+        const run = await cliInProcess('cohort', broken, '--workers', '0', '--today', TODAY);
         expect(run.code).toBe(1);
         expect(run.stdout).toContain('Not evaluated (2 file(s), not counted above)');
         expect(run.stdout).toMatch(/a\.json: a\.json has no Patient resource/);
@@ -194,8 +212,16 @@ describe('ctd-neuropathy-cds CLI', () => {
     [['cohort'], 2, /Give exactly one <dir>/],
     [['evaluate', 'package.json'], 1, /package\.json is not a FHIR Bundle/],
     [['evaluate', 'src'], 1, /Cannot read src: it is a folder/],
-    [['cohort', 'no-such-folder'], 1, /Cannot read the folder no-such-folder/],
+    [['cohort', 'no-such-folder'], 1, /Cannot read no-such-folder: no such file or folder/],
     [['cohort', 'src'], 1, /src holds no \*\.json Bundle/],
+    [['cohort', 'src', '--shard', '4/3'], 2, /--shard must be i\/n with 1 <= i <= n/],
+    [['cohort', 'src', '--workers', 'many'], 2, /--workers must be a whole number from 0 to 1024/],
+    [['cohort', 'src', '--bucket-mb', '0'], 2, /--bucket-mb must be a positive number/],
+    [['cohort', 'merge'], 2, /Give the report\.json of every shard/],
+    [['cohort', 'merge', 'a.json', '--csv', 'x.csv'], 2, /cohort merge takes report files and --json only, not --csv/],
+    [['cohort', 'merge', 'package.json'], 1, /package\.json is not a cohort report/],
+    [['evaluate', 'x.json', '--workers', '2'], 2, /Unknown option '--workers'/],
+    [['cohort', 'package.json'], 1, /package\.json is neither a folder, an NDJSON file nor a Bulk Data manifest/],
   ] as const)('%j exits %i with a message, no stack trace', async (args, code, message) => {
     const run = await cliInProcess(...args);
     expect(run.code).toBe(code);
