@@ -21,7 +21,7 @@ export interface Config {
   readonly publicBaseUrl: string | undefined;
   /** Directory holding hooks/, cards/ and mappings/. */
   readonly knowledgeDir: string;
-  /** JSON file with per-site overrides: rule switches, look-backs, rule settings (README "Site configuration"). */
+  /** JSON file with per-site overrides: rule switches, look-backs, rule settings (docs/operations.md). */
   readonly siteConfigFile: string | undefined;
   readonly bodyLimitBytes: number;
   readonly maxBundleEntries: number;
@@ -47,7 +47,7 @@ export interface Config {
   readonly maxJsonDepth: number;
   /**
    * Worker threads that evaluate service calls (0: on the main thread). Default: one per core up to
-   * DEFAULT_WORKERS_CAP, so that a large request never holds up the others (README "Performance") without one
+   * DEFAULT_WORKERS_CAP, so that a large request never holds up the others (docs/performance.md) without one
    * ~40 MB worker per core of a large host (docs/deployment.md "Sizing").
    */
   readonly workers: number;
@@ -59,7 +59,7 @@ export interface Config {
   readonly demoFhirToken: string;
   /** The demo FHIR server also answers requests without a token (the CDS Hooks Sandbox sends none). */
   readonly demoFhirOpen: boolean;
-  /** Client authentication (spec "Trusting CDS Clients"); README "Security". */
+  /** Client authentication (spec "Trusting CDS Clients"); docs/security.md. */
   readonly auth: AuthConfig;
   /** Redis for state shared between instances (the JWT `jti` replay cache); unset: in memory. */
   readonly redisUrl: string | undefined;

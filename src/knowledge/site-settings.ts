@@ -5,7 +5,7 @@ import { KnowledgeError, readJsonFile } from './knowledge-error.js';
 /**
  * Local policy: look-backs per lab concept (default mappings/lookbacks.json), rule thresholds (default
  * cards/settings.json), rule switches, and the terminology confidence policy. A site overrides any of them in the
- * JSON file named by SITE_CONFIG (README "Site configuration").
+ * JSON file named by SITE_CONFIG (docs/operations.md).
  */
 export interface SiteSettings {
   readonly lookbacks: Readonly<Record<string, number>>;

@@ -130,7 +130,7 @@ const ELEMENTS: Readonly<Record<string, readonly (readonly [string, MatchPath, b
  * The fast pre-pass (plain JS, linear in the number of resources): index every coding against the value sets,
  * drop invalid and irrelevant records, keep the latest result per lab concept, collapse repeated records, and group
  * what is left by fact. JSONata then sees a few records per mapping however large the prefetch was
- * (research/performance.md: JSONata costs ~20 us per resource per expression).
+ * (measured when JSONata was chosen: it costs ~20 us per resource per expression).
  */
 export function prepareInput(
   resources: Iterable<FhirResource>,
