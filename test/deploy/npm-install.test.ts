@@ -10,8 +10,8 @@ import { clientKey, EHR_ISS, jwks, trustedClientsFile } from '../support/client-
 import { startServer, type ServerProcess } from '../support/server-process.js';
 
 /**
- * Issue 15, "production-only install fails" and "SIGTERM to npm start orphans the server": the README's and the
- * image's install paths, run as an operator runs them, on a copy of this checkout without node_modules/ or dist/:
+ * A production-only install, and SIGTERM to `npm start`: the README's and the image's install paths, run as an
+ * operator runs them, on a copy of this checkout without node_modules/ or dist/:
  *
  * 1. `npm ci && npm start` (a fresh clone): `prepare` builds dist/, `npm start` runs it without building again.
  * 2. then `npm ci --omit=dev` (what the image's runtime stage does): no compiler, nothing built, and the service runs

@@ -16,7 +16,7 @@ import { startServer, stopServer, type ServerProcess } from '../support/server-p
 import { fixture } from '../support/service.js';
 
 /**
- * Issue 15, "scale-out is real": two service processes, as two replicas behind a load balancer, in production mode
+ * Scale-out: two service processes, as two replicas behind a load balancer, in production mode
  * and sharing one PostgreSQL (feedback, cards shown) and one Redis (the JWT `jti` replay cache). Each request goes
  * straight to one replica; both are configured with the balancer's URL (PUBLIC_BASE_URL), which every JWT's `aud`
  * names. Runs where DATABASE_URL and REDIS_URL are set (.ci/run sets both).

@@ -10,7 +10,7 @@ import { captureLogs } from '../support/log-capture.js';
 import { fixture, testService } from '../support/service.js';
 
 /**
- * Issue 15: each request has an id (the caller's `X-Request-Id`, else the W3C `traceparent` trace id, else a new
+ * Each request has an id (the caller's `X-Request-Id`, else the W3C `traceparent` trace id, else a new
  * one), returned in `X-Request-Id` and carried by every log line written for that request.
  */
 const PATIENT_VIEW = '/cds-services/ctd-neuropathy-patient-view';

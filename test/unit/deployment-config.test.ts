@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { DEFAULT_WORKERS_CAP, defaultWorkers, parseConfig } from '../../src/config.js';
 
-/** Issue 15: settings that decide how the service runs in production. */
+/** Settings that decide how the service runs in production. */
 describe('NODE_ENV', () => {
   test.each([
     [undefined, 'development'],
