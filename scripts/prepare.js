@@ -21,7 +21,7 @@ if (!typescript) {
   console.log(
     built
       ? 'prepare: production install (no TypeScript): not building; dist/ is used as it is'
-      : 'prepare: production install (no TypeScript) and no dist/: build it first (npm ci && npm run build), or use the container image'
+      : 'prepare: production install (no TypeScript) and no dist/: build it first (npm ci && npm run build)'
   );
   process.exit(0);
 }

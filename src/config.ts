@@ -123,12 +123,7 @@ function serviceMode(env: Env): 'development' | 'production' {
  */
 function host(env: Env): string {
   const raw = optional(env, 'HOST') ?? '0.0.0.0';
-  if (
-    isIP(raw) === 0 &&
-    !/^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(
-      raw
-    )
-  ) {
+  if (isIP(raw) === 0 && !/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(raw)) {
     throw new ConfigError('HOST', `'${raw}' is not an IP address or a host name (no scheme, no port)`);
   }
   return raw;

@@ -83,7 +83,6 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
     }
     // Parsing, validation and the pipeline run where the caller puts them (a worker thread by default): this
     // thread only moves bytes, so a large request never holds up the others.
-    const log = requestLog(res, deps.logger);
     const result = await deps.caller.call({
       serviceId: service.definition.id,
       body: req.body,
@@ -91,7 +90,9 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
       logPhi: deps.logPhi,
       requestId: requestIdOf(res),
     });
-    replay(result.events, combineObservers(deps.observer, ruleFailureLog(log)), clientIdentity(res)?.tenant);
+    // Replayed here, on the request's logger: rule failures are logged with the request id.
+    const observer = combineObservers(deps.observer, ruleFailureLog(requestLog(res, deps.logger)));
+    replay(result.events, observer, clientIdentity(res)?.tenant);
     Object.assign(requestFacts, result.facts);
     res.status(result.status).set(result.headers).type('application/json').send(result.body);
   });

@@ -35,12 +35,12 @@ export function traceIdOf(traceparent: string | undefined): string | undefined {
   return invalid ? undefined : traceId;
 }
 
-export function requestIdFor(req: Pick<Request, 'get'>, newId: () => string = randomUUID): string {
+export function requestIdFor(req: Pick<Request, 'get'>): string {
   const given = req.get(REQUEST_ID_HEADER)?.trim();
   if (given !== undefined && SAFE_ID.test(given)) {
     return given;
   }
-  return traceIdOf(req.get('traceparent')) ?? newId();
+  return traceIdOf(req.get('traceparent')) ?? randomUUID();
 }
 
 interface Locals {
