@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { defaultKnowledgeDir } from '../../src/config.js';
@@ -54,6 +54,11 @@ function cleanEnv(): NodeJS.ProcessEnv {
 
 async function npm(args: readonly string[]): Promise<{ status: number | null; output: string }> {
   const child = spawn('npm', [...args, '--offline', '--no-audit', '--no-fund'], { cwd: app, env: cleanEnv() });
+  // Installing and compiling is heavy: at a lower priority (inherited by npm's children), so that the test files
+  // running beside this one keep their pace.
+  if (child.pid !== undefined) {
+    setPriority(child.pid, 10);
+  }
   let output = '';
   const collect = (chunk: Buffer): void => {
     output += chunk.toString('utf8');
