@@ -13,6 +13,7 @@ import { errorHandler, methodNotAllowed, notFound } from './http/error-handler.j
 import { guidancePage } from './http/guidance-page.js';
 import { jsonBody, rawJsonBody } from './http/json-body.js';
 import { metricsRoute } from './http/metrics-route.js';
+import { requestIds, requestLog } from './http/request-id.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
 import type { ServiceCaller } from './service-call/service-caller.js';
 import type { ServiceMetrics } from './metrics/service-metrics.js';
@@ -53,6 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
 
+  app.use(requestIds(logger));
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -64,7 +66,7 @@ export function createApp(deps: AppDeps): Express {
       deps.metrics.requestSeconds.observe(labels, ms / 1000);
       // Field by field: no body, header, token or (unless LOG_PHI) patient identifier ever reaches this line.
       const client = clientIdentity(res);
-      logger.info(
+      requestLog(res, logger).info(
         {
           method: req.method,
           route: req.route === undefined ? req.path : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`,

@@ -26,7 +26,6 @@ import type { FhirReaderFactory } from './fhir/fhir-reader.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
 import { configuredKnowledge, requestValidatorsFor } from './configured.js';
 import { createLogger } from './logger.js';
-import { errorCode } from './service-call/recording-observer.js';
 import { inlineCaller, workerCaller, type ServiceCaller } from './service-call/service-caller.js';
 import { metricsObserver } from './metrics/metrics-observer.js';
 import { createServiceMetrics, type ServiceMetrics } from './metrics/service-metrics.js';
@@ -110,11 +109,10 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     newId: parts.newId ?? randomUUID,
     fetchDeadlineMs: config.fetchDeadlineMs,
     fetchPageLimit: config.fetchPageLimit,
-    observer: combineObservers(
+    // Rule failures are logged by the route, on the request's logger (src/http/cds-routes.ts).
+    observer:
       parts.observer ??
-        combineObservers(metricsObserver(metrics), cardLogObserver(feedbackStore, dateClock(parts.now))),
-      ruleFailureLog(logger)
-    ),
+      combineObservers(metricsObserver(metrics), cardLogObserver(feedbackStore, dateClock(parts.now))),
   };
   const caller =
     parts.caller ??
@@ -190,22 +188,6 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     },
     async close() {
       await Promise.allSettled([feedbackStore.close(), replayStore?.close(), caller.close()]);
-    },
-  };
-}
-
-/**
- * Rule failures are logged: the rule id and the error's code only, because a JSONata error message can quote the
- * data it was evaluating.
- */
-function ruleFailureLog(logger: Logger): PipelineObserver {
-  return {
-    ...silentObserver,
-    ruleFailed: (service, ruleId, error) => {
-      logger.error(
-        { cdsService: service, ruleId, code: errorCode(error) },
-        'rule condition failed; rule skipped for this request'
-      );
     },
   };
 }

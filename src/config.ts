@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -45,8 +46,9 @@ export interface Config {
   /** Deepest JSON nesting accepted in a request body; deeper bodies get 400 before they are parsed. */
   readonly maxJsonDepth: number;
   /**
-   * Worker threads that evaluate service calls (0: on the main thread). Default: one per core, so that a large
-   * request never holds up the others and every core is used (docs/performance.md).
+   * Worker threads that evaluate service calls (0: on the main thread). Default: one per core up to
+   * DEFAULT_WORKERS_CAP, so that a large request never holds up the others (docs/performance.md) without one
+   * ~40 MB worker per core of a large host (docs/deployment.md "Sizing").
    */
   readonly workers: number;
   /** Heap limit of each worker thread, MB: one pathological request ends its worker, not the process. */
@@ -90,10 +92,46 @@ export function defaultKnowledgeDir(): string {
   return dir;
 }
 
+/**
+ * The most worker threads started when WORKERS is unset. Each costs ~40 MB resident once warm (measured, see
+ * docs/deployment.md "Sizing"), and Node 20 counts the host's cores, not a container's CPU limit: uncapped, a pod
+ * with one CPU on a 64-core node would start 64 workers (2.5 GB) and be killed for memory. Beyond four, more
+ * instances scale better than more threads, since the main thread reads every body and writes every answer.
+ */
+export const DEFAULT_WORKERS_CAP = 4;
+
+export function defaultWorkers(cores: number): number {
+  return Math.max(1, Math.min(cores, DEFAULT_WORKERS_CAP));
+}
+
+/**
+ * NODE_ENV: production, or development and test (which share the development defaults). Anything else (`prod`,
+ * `Production`, `staging`) is refused: silently taking it for development would switch authentication off.
+ */
+function serviceMode(env: Env): 'development' | 'production' {
+  // Exactly, not trimmed: libraries that read NODE_ENV themselves (express) compare it exactly too.
+  const raw = env['NODE_ENV'] === undefined || env['NODE_ENV'] === '' ? 'development' : env['NODE_ENV'];
+  if (raw !== 'production' && raw !== 'development' && raw !== 'test') {
+    throw new ConfigError('NODE_ENV', `'${raw}' is not production, development or test`);
+  }
+  return raw === 'production' ? 'production' : 'development';
+}
+
+/**
+ * HOST: an IP address or a host name (RFC 1123 letters, digits, hyphens and dots). A URL or `host:port` is refused
+ * here; an address that is not this machine's is refused when the server listens (src/start-up-error.ts).
+ */
+function host(env: Env): string {
+  const raw = optional(env, 'HOST') ?? '0.0.0.0';
+  if (isIP(raw) === 0 && !/^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(raw)) {
+    throw new ConfigError('HOST', `'${raw}' is not an IP address or a host name (no scheme, no port)`);
+  }
+  return raw;
+}
+
 export function parseConfig(env: Env): Config {
-  const rawMode = env['NODE_ENV'] ?? 'development';
-  const mode = rawMode === 'production' ? 'production' : 'development';
-  const logLevel = env['LOG_LEVEL'] ?? (mode === 'production' ? 'info' : 'info');
+  const mode = serviceMode(env);
+  const logLevel = env['LOG_LEVEL'] ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `'${logLevel}' is not a pino level`);
   }
@@ -147,7 +185,7 @@ export function parseConfig(env: Env): Config {
   return {
     mode,
     port: integer(env, 'PORT', 3000, 0, 65535),
-    host: env['HOST'] ?? '0.0.0.0',
+    host: host(env),
     publicBaseUrl,
     knowledgeDir: env['KNOWLEDGE_DIR'] ?? defaultKnowledgeDir(),
     siteConfigFile: env['SITE_CONFIG'] === undefined || env['SITE_CONFIG'] === '' ? undefined : env['SITE_CONFIG'],
@@ -166,7 +204,7 @@ export function parseConfig(env: Env): Config {
     databaseSchema,
     metricsToken,
     maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 8, 512),
-    workers: integer(env, 'WORKERS', availableParallelism(), 0, 64),
+    workers: integer(env, 'WORKERS', defaultWorkers(availableParallelism()), 0, 64),
     workerHeapMb: integer(env, 'WORKER_HEAP_MB', 1024, 128, 16_384),
     auth: authConfig(env, mode, publicBaseUrl),
     redisUrl,

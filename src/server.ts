@@ -1,28 +1,20 @@
 /**
  * Process entry: the only module that reads the environment, listens and handles signals.
+ * `npm start` execs this file with node (package.json), so the signals sent to it reach this process.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, parseConfig, type Config } from './config.js';
+import { parseConfig, type Config } from './config.js';
 import { openService, type ComposedService } from './compose.js';
-import { DemoDataError } from './demo/demo-data.js';
-import { FeedbackStoreError } from './feedback/open-feedback-store.js';
-import { KnowledgeError } from './knowledge/knowledge-error.js';
 import { createLogger } from './logger.js';
+import { CANNOT_START_EXIT_CODE, cannotStartMessage, listenError } from './start-up-error.js';
 
-/**
- * Configuration, knowledge and feedback-store problems stop start-up with their message (file, JSON path, store),
- * not a stack trace.
- */
+/** An operator's problem stops start-up with its message (file, JSON path, store, address), not a stack trace. */
 function fail(error: unknown): never {
-  if (
-    error instanceof ConfigError ||
-    error instanceof KnowledgeError ||
-    error instanceof FeedbackStoreError ||
-    error instanceof DemoDataError
-  ) {
-    process.stderr.write(`Cannot start: ${error.message}\n`);
-    process.exit(2);
+  const message = cannotStartMessage(error);
+  if (message !== undefined) {
+    process.stderr.write(`${message}\n`);
+    process.exit(CANNOT_START_EXIT_CODE);
   }
   throw error;
 }
@@ -72,7 +64,16 @@ server.on('request', (_req, res: ServerResponse) => {
     }
   });
 });
+// Until it listens, a server error is the address's (in use, not this machine's, not resolvable): a refusal.
+const refuseAddress = (error: NodeJS.ErrnoException): void => {
+  stopping = true;
+  void service.close().finally(() => {
+    fail(listenError(error, config.host, config.port));
+  });
+};
+server.once('error', refuseAddress);
 server.listen(config.port, config.host, () => {
+  server.off('error', refuseAddress);
   // The bound port, which differs from config.port when that is 0 (tests start the process that way).
   logger.info(
     {

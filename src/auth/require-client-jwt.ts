@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CdsError } from '../errors.js';
+import { requestLog } from '../http/request-id.js';
 import { AuthFailure } from './auth-failure.js';
 import { setClientIdentity } from './client-identity.js';
 import type { ClientJwtVerifier } from './verify-client-jwt.js';
@@ -45,7 +46,7 @@ export function requireClientJwt(options: RequireClientJwtOptions): RequestHandl
       if (!(error instanceof AuthFailure)) {
         throw error;
       }
-      options.logger.warn(
+      requestLog(res, options.logger).warn(
         { reason: error.reason, detail: error.message, method: req.method, path, ...error.fields },
         'client authentication failed'
       );

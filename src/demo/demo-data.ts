@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Bundle, FhirResource, MedicationRequest, Patient, ServiceRequest } from 'fhir/r4';
 import { defaultKnowledgeDir } from '../config.js';
@@ -126,6 +126,10 @@ export function patientBundle(demo: DemoPatient): Bundle<FhirResource> {
 }
 
 function jsonFiles(dir: string): { file: string; name: string; json: unknown }[] {
+  if (!existsSync(dir)) {
+    // A production image leaves the demo data out unless built with INCLUDE_DEMO=true (docs/deployment.md).
+    throw new DemoDataError(dir, 'is missing: the demo data is not installed here (set DEMO_FHIR=false)');
+  }
   return readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()

@@ -1,6 +1,6 @@
 import { Router, type Request, type RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { PipelineObserver } from '../call-service.js';
+import { combineObservers, type PipelineObserver } from '../call-service.js';
 import type { DiscoveryResponse } from '../cds-hooks/types.js';
 import type { RequestValidators } from '../cds-hooks/validate.js';
 import { CdsError } from '../errors.js';
@@ -12,7 +12,9 @@ import { replay } from '../service-call/recording-observer.js';
 import { clientIdentity } from '../auth/client-identity.js';
 import type { CallFacts } from '../service-call/evaluate-call.js';
 import type { ServiceCaller } from '../service-call/service-caller.js';
+import { ruleFailureLog } from '../service-call/rule-failure-log.js';
 import { methodNotAllowed } from './error-handler.js';
+import { requestIdOf, requestLog } from './request-id.js';
 
 export interface CdsRouteDeps {
   readonly services: ReadonlyMap<string, LoadedService>;
@@ -86,8 +88,11 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
       body: req.body,
       publicBaseUrl: deps.publicBaseUrl(req),
       logPhi: deps.logPhi,
+      requestId: requestIdOf(res),
     });
-    replay(result.events, deps.observer, clientIdentity(res)?.tenant);
+    // Replayed here, on the request's logger: rule failures are logged with the request id.
+    const observer = combineObservers(deps.observer, ruleFailureLog(requestLog(res, deps.logger)));
+    replay(result.events, observer, clientIdentity(res)?.tenant);
     Object.assign(requestFacts, result.facts);
     res.status(result.status).set(result.headers).type('application/json').send(result.body);
   });

@@ -18,6 +18,8 @@ export interface CallTask {
   readonly publicBaseUrl: string;
   /** LOG_PHI: return the patient, user and encounter ids for the log line (debug only). */
   readonly logPhi: boolean;
+  /** The request's id (src/http/request-id.ts), for the lines a worker thread logs about this call. */
+  readonly requestId?: string | undefined;
 }
 
 /** Request facts for the main thread's log line (ids only when LOG_PHI is on). */

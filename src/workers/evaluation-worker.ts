@@ -43,7 +43,10 @@ port.on('message', (message: { id: number; task: CallTask }) => {
       port.postMessage({ id: message.id, result });
     },
     (error: unknown) => {
-      logger.error({ err: error, service: message.task.serviceId }, 'evaluation failed');
+      logger.error(
+        { err: error, service: message.task.serviceId, requestId: message.task.requestId },
+        'evaluation failed'
+      );
       port.postMessage({ id: message.id, error: 'the evaluation failed' });
     }
   );

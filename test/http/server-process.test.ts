@@ -8,6 +8,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { defaultKnowledgeDir } from '../../src/config.js';
 import { fixture } from '../support/service.js';
 import { trustedClientsFile } from '../support/client-jwt.js';
+import { listenOnLoopback } from '../support/loopback.js';
 
 /**
  * The real entry point (src/server.ts) as a child process: signals, timeouts and start-up refusals are properties
@@ -129,6 +130,17 @@ describe('start-up refuses an unsafe configuration, saying why', () => {
     return { status: result.status, stderr: result.stderr };
   };
 
+  // Asynchronous: the test's own process must keep serving the port the child finds taken.
+  const runAsync = async (env: Record<string, string>): Promise<{ status: number | null; stderr: string }> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', SERVER], { cwd: root, env: childEnv(env) });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+    });
+    const [status] = (await once(child, 'close')) as [number | null];
+    return { status, stderr };
+  };
+
   test('production without trusted clients', () => {
     const { status, stderr } = run({ NODE_ENV: 'production', PUBLIC_BASE_URL: 'https://cds.example.org' });
     expect(status).toBe(2);
@@ -157,5 +169,40 @@ describe('start-up refuses an unsafe configuration, saying why', () => {
     });
     expect(status).toBe(2);
     expect(stderr).toContain(`Cannot start: ${file} at $.clients[0].jwks.keys[0].kty: 'oct' is a symmetric key`);
+  });
+
+  test('an unknown NODE_ENV (taken for development, it would switch authentication off)', () => {
+    const { status, stderr } = run({ NODE_ENV: 'prod' });
+    expect(status).toBe(2);
+    expect(stderr).toMatch(/^Cannot start: Configuration NODE_ENV: 'prod' is not production, development or test$/m);
+  });
+
+  test('a port already in use, named with its address', async () => {
+    const taken = await listenOnLoopback(() => undefined);
+    try {
+      const { status, stderr } = await runAsync({ PORT: String(taken.port) });
+      expect(status).toBe(2);
+      expect(stderr).toBe(
+        `Cannot start: Configuration PORT: cannot listen on 127.0.0.1:${String(taken.port)}: the address is already in use (EADDRINUSE)\n`
+      );
+    } finally {
+      await taken.close();
+    }
+  });
+
+  test('a HOST that is not an address of this machine (192.0.2.1, TEST-NET-1)', () => {
+    const { status, stderr } = run({ HOST: '192.0.2.1' });
+    expect(status).toBe(2);
+    expect(stderr).toMatch(
+      /^Cannot start: Configuration HOST: cannot listen on 192\.0\.2\.1:0: not an address of this machine/m
+    );
+  });
+
+  test('a HOST with a port in it', () => {
+    const { status, stderr } = run({ HOST: '127.0.0.1:3000' });
+    expect(status).toBe(2);
+    expect(stderr).toMatch(
+      /^Cannot start: Configuration HOST: '127\.0\.0\.1:3000' is not an IP address or a host name/m
+    );
   });
 });

@@ -4,27 +4,48 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { defaultKnowledgeDir } from '../../src/config.js';
 
-/** A real server process (`node --import tsx src/server.ts`), as `npm start` runs it, on a port of its choosing. */
+/** A real server process (`node --import tsx src/server.ts`, or a given command), on a port of its choosing. */
 export interface ServerProcess {
   readonly child: ChildProcess;
   readonly baseUrl: string;
   /** Resolves with the exit code and signal once the process has ended. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves once the process has ended and so has every process that held its output (a child it started). */
+  readonly closed: Promise<void>;
+}
+
+/** How the server is started; default: the sources through tsx, with the test run's environment. */
+export interface Launch {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd?: string;
+  /** The environment under `env` (default: the test run's, less OWN_SETTINGS). */
+  readonly baseEnv?: NodeJS.ProcessEnv;
 }
 
 /** Settings a test run may carry in its environment that must not leak into the spawned server. */
 const OWN_SETTINGS = ['DATABASE_URL', 'DATABASE_SCHEMA', 'FEEDBACK_DIR', 'METRICS_TOKEN', 'PORT', 'HOST', 'NODE_ENV'];
 
-export async function startServer(env: Record<string, string>, deadlineMs = 30_000): Promise<ServerProcess> {
-  const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !OWN_SETTINGS.includes(k)));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(defaultKnowledgeDir(), 'src', 'server.ts')], {
+export async function startServer(
+  env: Record<string, string>,
+  deadlineMs = 30_000,
+  launch: Launch = {
+    command: process.execPath,
+    args: ['--import', 'tsx', join(defaultKnowledgeDir(), 'src', 'server.ts')],
+  }
+): Promise<ServerProcess> {
+  const base =
+    launch.baseEnv ?? Object.fromEntries(Object.entries(process.env).filter(([k]) => !OWN_SETTINGS.includes(k)));
+  const child = spawn(launch.command, launch.args, {
     env: { ...base, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(launch.cwd === undefined ? {} : { cwd: launch.cwd }),
   });
   const exited = once(child, 'exit').then(([code, signal]) => ({
     code: code as number | null,
     signal: signal as NodeJS.Signals | null,
   }));
+  const closed = once(child, 'close').then(() => undefined);
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
@@ -53,7 +74,7 @@ export async function startServer(env: Record<string, string>, deadlineMs = 30_0
   });
   const baseUrl = `http://127.0.0.1:${String(port)}`;
   await waitUntilReady(baseUrl, Date.now() + deadlineMs);
-  return { child, baseUrl, exited };
+  return { child, baseUrl, exited, closed };
 }
 
 /** Polls GET /readyz until it answers 200, up to a deadline (it answers 503 while warming up). */
