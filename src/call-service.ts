@@ -149,9 +149,13 @@ export async function callService(
         values: deps.knowledge.site.ruleValues,
         lookbacks: deps.knowledge.site.lookbacks,
       },
-      deps.knowledge.ruleCommon,
+      { common: deps.knowledge.ruleCommon, precedence: deps.knowledge.precedence },
       (ruleId, error) => {
         deps.observer.ruleFailed(service.definition.id, ruleId, error);
+      },
+      // Conflicting cards the conditions let through (a knowledge bug): the dropped rule is reported like a failure.
+      (dropped) => {
+        deps.observer.ruleFailed(service.definition.id, dropped, { code: 'PRECEDENCE_CONFLICT' });
       }
     )
   );
@@ -162,6 +166,7 @@ export async function callService(
       ...(request.context.encounterId === undefined ? {} : { encounterId: request.context.encounterId }),
       userId: request.context.userId,
       orderables: deps.knowledge.orderables,
+      orderSets: deps.knowledge.orderSets,
       publicBaseUrl,
       newId: deps.newId,
     })
