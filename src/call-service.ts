@@ -171,12 +171,9 @@ export async function callService(
       newId: deps.newId,
     })
   );
-  cards.forEach((card, i) => {
-    const outcome = outcomes[i];
-    if (outcome !== undefined) {
-      deps.observer.card(service.definition.id, outcome.rule.id, card.indicator, card.uuid ?? '');
-    }
-  });
+  for (const card of cards) {
+    deps.observer.card(service.definition.id, card.source.topic?.code ?? 'unknown', card.indicator, card.uuid ?? '');
+  }
   return { response: { cards }, model };
 }
 

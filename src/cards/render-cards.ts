@@ -33,19 +33,34 @@ export interface RenderContext {
 /**
  * Turns rule outcomes (already resolved and ordered by decide) into CDS Hooks cards (spec "Card Attributes";
  * rules.md section 4). An order is suggested once per response: a later card that would suggest it again says so
- * instead, so that accepting every card never creates duplicate orders.
+ * instead, so that accepting every card never creates duplicate orders. A card that exists only to suggest orders,
+ * all of which an earlier (as or more urgent) card already suggests, is not shown: it would only point to that card
+ * (issue 13). Each card's `source.topic.code` names its rule.
  */
 export function renderCards(outcomes: readonly RuleOutcome[], context: RenderContext): Card[] {
   const offered = new Set<string>();
-  return outcomes.map((outcome) => renderCard(outcome, context, offered));
+  return outcomes.flatMap((outcome) => renderCard(outcome, context, offered) ?? []);
 }
 
-function renderCard({ rule, finding, indicator }: RuleOutcome, context: RenderContext, offered: Set<string>): Card {
+function renderCard(
+  { rule, finding, indicator }: RuleOutcome,
+  context: RenderContext,
+  offered: Set<string>
+): Card | undefined {
   const template = rule.template;
   const values = finding.values ?? {};
   const evidence = distinctEvidence(finding.evidence);
   const references = [...new Set(evidence.map((e) => e.reference))];
-  const built = buildSuggestions(finding.suggest ?? [], references, context, offered);
+  const requests = finding.suggest ?? [];
+  const built = buildSuggestions(requests, references, context, offered);
+  const onlyPointsElsewhere =
+    requests.length > 0 &&
+    requests.every((r) => r.use === 'order') &&
+    built.suggestions.length === 0 &&
+    built.alreadyOrdered.length === 0;
+  if (onlyPointsElsewhere) {
+    return undefined;
+  }
   const guidanceUrl = `${context.publicBaseUrl}/guidance/${encodeURIComponent(rule.id)}`;
   const notes = [
     ...(finding.notes ?? []).map(escapeMarkdown),

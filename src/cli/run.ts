@@ -18,6 +18,8 @@ import { InputError, UsageError } from './cli-error.js';
 import { cohortReport, formatCohort } from './cohort.js';
 import { offlinePipeline } from './offline-pipeline.js';
 import { formatCards } from './print-cards.js';
+import { ruleBook, ruleList } from './rule-book.js';
+import { configuredKnowledge } from '../configured.js';
 
 const USAGE = `Usage:
   ctd-neuropathy-cds evaluate <bundle.json> [--hook patient-view|order-select|order-sign] [--order <file>]...
@@ -31,6 +33,9 @@ const USAGE = `Usage:
   ctd-neuropathy-cds demo-export <dir> [--today YYYY-MM-DD]
       Writes each demo patient as <dir>/<patient-id>.json and the demo draft orders as <dir>/orders/<id>.json,
       with their dates resolved for today.
+  ctd-neuropathy-cds rules [--markdown]
+      Lists every rule (id, hooks, indicator, title) in clinical priority order; --markdown prints the rule book
+      for a CDS committee (when each card shows, what it suggests, the data it needs, conflicts, sources).
 Exit codes: 0 done, 1 an input file cannot be used, 2 wrong command line or configuration.
 `;
 
@@ -83,6 +88,15 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return cohort(one(positionals, '<dir>'), hookOf(values), values, clock, io);
     case 'demo-export':
       return demoExport(one(positionals, '<dir>'), clock, io);
+    case 'rules': {
+      if (positionals.length > 0) {
+        throw new UsageError('rules takes no file or folder.');
+      }
+      const config = parseConfig(io.env);
+      const knowledge = configuredKnowledge(config);
+      io.stdout(values.markdown === true ? ruleBook(knowledge, config.knowledgeDir) : ruleList(knowledge));
+      return 0;
+    }
     default:
       throw new UsageError(`Unknown command '${command}'.`);
   }
@@ -93,6 +107,7 @@ interface Options {
   readonly order?: string[] | undefined;
   readonly json?: boolean | undefined;
   readonly today?: string | undefined;
+  readonly markdown?: boolean | undefined;
 }
 
 function parse(args: readonly string[]): { values: Options; positionals: string[] } {
@@ -106,6 +121,7 @@ function parse(args: readonly string[]): { values: Options; positionals: string[
         order: { type: 'string', multiple: true },
         json: { type: 'boolean' },
         today: { type: 'string' },
+        markdown: { type: 'boolean' },
       },
     });
   } catch (error) {
