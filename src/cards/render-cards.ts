@@ -83,7 +83,7 @@ function renderCard(
     '**Patient data behind this card**',
     '',
     ...shown.map(evidenceLine),
-    ...(hidden === 0 ? [] : [`- and ${String(hidden)} more record(s) of the same kinds`]),
+    ...(hidden === 0 ? [] : [`- and ${String(hidden)} more record(s)`]),
     ...(notes.length === 0 ? [] : ['', ...notes.flatMap((n, i) => (i === 0 ? [n] : ['', n]))]),
     '',
     `**References:** ${[template.source.citation, ...(template.source.also ?? [])].join('; ')}.`,

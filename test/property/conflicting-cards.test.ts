@@ -99,15 +99,14 @@ const chart = fc
           : {}),
       });
     });
-    const procedure = (id: string, code: string, display: string, date: string): FhirResource =>
-      ({
-        resourceType: 'Procedure',
-        id,
-        status: 'completed',
-        code: coded(CPT, code, display),
-        subject: { reference: 'Patient/p1' },
-        performedDateTime: `${date}T10:00:00Z`,
-      });
+    const procedure = (id: string, code: string, display: string, date: string): FhirResource => ({
+      resourceType: 'Procedure',
+      id,
+      status: 'completed',
+      code: coded(CPT, code, display),
+      subject: { reference: 'Patient/p1' },
+      performedDateTime: `${date}T10:00:00Z`,
+    });
     if (biopsy !== 'none') {
       resources.push(procedure('nerve-biopsy', '64795', 'Biopsy of Nerve', '2026-04-20'));
     }
