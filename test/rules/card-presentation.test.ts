@@ -155,4 +155,23 @@ describe('what a clinician sees (issue 13 section 4)', () => {
       Array.from({ length: 4 }, () => ['create', 'ServiceRequest'])
     );
   });
+
+  test('the full guidance lives behind the card link: the page has what the card leaves out', async () => {
+    const service = testService();
+    const body = fixture('patient-view.gpa-mononeuritis-foot-drop');
+    const res = await request(service.app).post('/cds-services/ctd-neuropathy-patient-view').send(body).expect(200);
+    const card = expectCdsResponse(res.body).cards.find(
+      (c) => c.source.topic?.code === 'severe-vasculitic-neuropathy-treatment'
+    );
+    expect(card?.summary).toBe(
+      'Suspected severe vasculitic neuropathy (Granulomatosis with polyangiitis): consider cyclophosphamide or rituximab with high-dose steroids'
+    );
+    expect(card?.detail).toContain('doi:10.1002/art.41773');
+    expect(card?.detail).not.toContain('reduced-dose glucocorticoid');
+    const link = card?.links?.[0]?.url ?? '';
+    const page = await request(service.app).get(new URL(link).pathname).expect(200);
+    expect(page.text).toContain('reduced-dose glucocorticoid taper');
+    expect(page.text).toContain('<h2>When it shows</h2>');
+    expect(page.text).toContain('Arthritis Rheumatol. 2021;73(8):1366-1383. doi:10.1002/art.41773');
+  });
 });
