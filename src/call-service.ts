@@ -149,9 +149,13 @@ export async function callService(
         values: deps.knowledge.site.ruleValues,
         lookbacks: deps.knowledge.site.lookbacks,
       },
-      deps.knowledge.ruleCommon,
+      { common: deps.knowledge.ruleCommon, precedence: deps.knowledge.precedence },
       (ruleId, error) => {
         deps.observer.ruleFailed(service.definition.id, ruleId, error);
+      },
+      // Conflicting cards the conditions let through (a knowledge bug): the dropped rule is reported like a failure.
+      (dropped) => {
+        deps.observer.ruleFailed(service.definition.id, dropped, { code: 'PRECEDENCE_CONFLICT' });
       }
     )
   );
@@ -162,16 +166,14 @@ export async function callService(
       ...(request.context.encounterId === undefined ? {} : { encounterId: request.context.encounterId }),
       userId: request.context.userId,
       orderables: deps.knowledge.orderables,
+      orderSets: deps.knowledge.orderSets,
       publicBaseUrl,
       newId: deps.newId,
     })
   );
-  cards.forEach((card, i) => {
-    const outcome = outcomes[i];
-    if (outcome !== undefined) {
-      deps.observer.card(service.definition.id, outcome.rule.id, card.indicator, card.uuid ?? '');
-    }
-  });
+  for (const card of cards) {
+    deps.observer.card(service.definition.id, card.source.topic?.code ?? 'unknown', card.indicator, card.uuid ?? '');
+  }
   return { response: { cards }, model };
 }
 

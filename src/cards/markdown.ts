@@ -30,15 +30,19 @@ const SYSTEM_NAMES: Readonly<Record<string, string>> = {
   'http://www.ama-assn.org/go/cpt': 'CPT',
 };
 
-/** "Systemic lupus erythematosus (SNOMED CT 55464009), Condition/abc, 2025-03-02" as a Markdown list item. */
+/**
+ * "Systemic lupus erythematosus (SNOMED CT 55464009), 2025-03-02" as a Markdown list item: what a clinician
+ * recognises (display, code, date), never the raw FHIR reference (`Condition/abc-123`), which the card carries
+ * in its extension for the EHR instead (issue 13).
+ */
 export function evidenceLine(evidence: Evidence): string {
   const code =
     evidence.code !== undefined && evidence.system !== undefined
       ? ` (${escapeMarkdown(SYSTEM_NAMES[evidence.system] ?? evidence.system)} ${escapeMarkdown(evidence.code)})`
       : ' (recognised from text)';
   const detail = evidence.detail === undefined ? '' : `: ${escapeMarkdown(evidence.detail)}`;
-  const date = evidence.date === undefined ? '' : `, ${escapeMarkdown(evidence.date)}`;
-  return `- **${escapeMarkdown(evidence.display)}**${detail}${code} - ${escapeMarkdown(evidence.reference)}${date}`;
+  const date = evidence.date === undefined ? ', date not recorded' : `, ${escapeMarkdown(evidence.date)}`;
+  return `- **${escapeMarkdown(evidence.display)}**${detail}${code}${date}`;
 }
 
 /** Evidence without duplicates (the same record can support a rule twice). */

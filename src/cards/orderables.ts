@@ -7,6 +7,8 @@ import type { Coding, ServiceRequest } from 'fhir/r4';
 export interface Orderable {
   readonly id: string;
   readonly label: string;
+  /** A short name for a button that orders several (an order set), e.g. "ANA". */
+  readonly short?: string;
   readonly code: Required<Pick<Coding, 'system' | 'code' | 'display'>>;
   readonly category?: 'laboratory' | 'imaging' | 'surgical';
   /** Value sets that mean "already ordered or done" for this orderable (deduplication). */

@@ -1,45 +1,66 @@
-import type { Action, Card, Suggestion } from '../cds-hooks/types.js';
+import type { Card } from '../cds-hooks/types.js';
 import type { DecisionModel } from '../mapping/decision-model.js';
 import type { RuleOutcome } from '../rules/decide.js';
-import type { SuggestionRequest } from '../rules/rule.js';
 import { CANONICAL_BASE } from '../terminology/value-set.js';
 import { distinctEvidence, escapeMarkdown, evidenceLine, fillTemplate, limitSummary } from './markdown.js';
-import { serviceRequestFor, type OrderContext, type Orderable } from './orderables.js';
+import type { OrderSet } from './order-sets.js';
+import type { Orderable } from './orderables.js';
+import { buildSuggestions } from './suggestions.js';
 
 /** Stable system of `source.topic` (its code is the rule id: feedback, metrics and EHR acknowledgements use it). */
 export const TOPIC_SYSTEM = `${CANONICAL_BASE}:rule`;
 export const OVERRIDE_REASON_SYSTEM = `${CANONICAL_BASE}:override-reason`;
+/**
+ * Card `extension` key (spec "Extensions") under which a card lists the FHIR references of the records behind it,
+ * in the order of its evidence lines: for the EHR to link them, never shown as text.
+ */
+export const EVIDENCE_EXTENSION = `${CANONICAL_BASE}:evidence`;
+
+/** Evidence lines a card shows; the rest are counted (a card reads at a glance: issue 13). */
+const MAX_EVIDENCE_LINES = 8;
 
 export interface RenderContext {
   readonly model: DecisionModel;
   readonly encounterId?: string;
   readonly userId?: string;
   readonly orderables: ReadonlyMap<string, Orderable>;
+  readonly orderSets: readonly OrderSet[];
   /** Absolute URL of the service, for links to the guidance pages (GET /guidance/{rule-id}). */
   readonly publicBaseUrl: string;
   readonly newId: () => string;
 }
 
 /**
- * Turns rule outcomes (already ordered critical, warning, info) into CDS Hooks cards (spec "Card Attributes";
+ * Turns rule outcomes (already resolved and ordered by decide) into CDS Hooks cards (spec "Card Attributes";
  * rules.md section 4). An order is suggested once per response: a later card that would suggest it again says so
- * instead, so that accepting every card never creates duplicate orders.
+ * instead, so that accepting every card never creates duplicate orders. A card that exists only to suggest orders,
+ * all of which an earlier (as or more urgent) card already suggests, is not shown: it would only point to that card
+ * (issue 13). Each card's `source.topic.code` names its rule.
  */
 export function renderCards(outcomes: readonly RuleOutcome[], context: RenderContext): Card[] {
   const offered = new Set<string>();
-  return outcomes.map((outcome) => renderCard(outcome, context, offered));
+  return outcomes.flatMap((outcome) => renderCard(outcome, context, offered) ?? []);
 }
 
-function renderCard({ rule, finding, indicator }: RuleOutcome, context: RenderContext, offered: Set<string>): Card {
+function renderCard(
+  { rule, finding, indicator }: RuleOutcome,
+  context: RenderContext,
+  offered: Set<string>
+): Card | undefined {
   const template = rule.template;
   const values = finding.values ?? {};
   const evidence = distinctEvidence(finding.evidence);
-  const built = buildSuggestions(
-    finding.suggest ?? [],
-    evidence.map((e) => e.reference),
-    context,
-    offered
-  );
+  const references = [...new Set(evidence.map((e) => e.reference))];
+  const requests = finding.suggest ?? [];
+  const built = buildSuggestions(requests, references, context, offered);
+  const onlyPointsElsewhere =
+    requests.length > 0 &&
+    requests.every((r) => r.use === 'order') &&
+    built.suggestions.length === 0 &&
+    built.alreadyOrdered.length === 0;
+  if (onlyPointsElsewhere) {
+    return undefined;
+  }
   const guidanceUrl = `${context.publicBaseUrl}/guidance/${encodeURIComponent(rule.id)}`;
   const notes = [
     ...(finding.notes ?? []).map(escapeMarkdown),
@@ -50,17 +71,22 @@ function renderCard({ rule, finding, indicator }: RuleOutcome, context: RenderCo
       ? []
       : [`Suggested on another card of this response: ${built.offeredElsewhere.map(escapeMarkdown).join(', ')}.`]),
   ];
+  const shown = evidence.slice(0, MAX_EVIDENCE_LINES);
+  const hidden = evidence.length - shown.length;
 
+  // The source's label is the card's `source.label` (shown by the EHR): the detail names only where in it the
+  // guidance comes from, and any further reference, so that the source appears once.
   const detail = [
     template.guidance,
     ...(template.patientNote === undefined ? [] : ['', fillTemplate(template.patientNote, values)]),
     '',
     '**Patient data behind this card**',
     '',
-    ...evidence.map(evidenceLine),
+    ...shown.map(evidenceLine),
+    ...(hidden === 0 ? [] : [`- and ${String(hidden)} more record(s)`]),
     ...(notes.length === 0 ? [] : ['', ...notes.flatMap((n, i) => (i === 0 ? [n] : ['', n]))]),
     '',
-    `**Source:** ${template.source.label}. ${template.source.citation}.`,
+    `**References:** ${[template.source.citation, ...(template.source.also ?? [])].join('; ')}.`,
   ].join('\n');
 
   const urgent = indicator === 'warning' || indicator === 'critical';
@@ -86,99 +112,7 @@ function renderCard({ rule, finding, indicator }: RuleOutcome, context: RenderCo
           })),
         }
       : {}),
-    links: [{ label: `Guidance and sources: ${template.title}`, url: guidanceUrl, type: 'absolute' }],
+    links: [{ label: `Full guidance and sources: ${template.title}`, url: guidanceUrl, type: 'absolute' }],
+    extension: { [EVIDENCE_EXTENSION]: references },
   };
-}
-
-interface BuiltSuggestions {
-  readonly suggestions: Suggestion[];
-  readonly alreadyOrdered: string[];
-  readonly offeredElsewhere: string[];
-}
-
-function buildSuggestions(
-  requests: readonly SuggestionRequest[],
-  evidenceRefs: readonly string[],
-  context: RenderContext,
-  offered: Set<string>
-): BuiltSuggestions {
-  const { model } = context;
-  // Never suggest what is already ordered (open orders) or drafted in this session: an accepted suggestion must
-  // not trigger its own card again (alert loops seen in the CDC opioid CDS pilots).
-  const existing = new Set<string>([
-    ...model.orders.map((o) => o.concept),
-    ...model.draftOrders.flatMap((d) => d.concepts),
-  ]);
-  const built: BuiltSuggestions = { suggestions: [], alreadyOrdered: [], offeredElsewhere: [] };
-  const orderContext: OrderContext = {
-    patientId: model.patientId,
-    ...(context.encounterId === undefined ? {} : { encounterId: context.encounterId }),
-    ...(context.userId === undefined ? {} : { userId: context.userId }),
-    today: model.today,
-    reasons: evidenceRefs,
-  };
-  const lookup = (id: string): Orderable => {
-    const orderable = context.orderables.get(id);
-    if (orderable === undefined) {
-      // Literal ids are cross-checked at start-up and every rule runs in the fixtures; this is a knowledge bug.
-      throw new Error(`unknown orderable ${id}`);
-    }
-    return orderable;
-  };
-  const create = (orderable: Orderable): Action => ({
-    type: 'create',
-    description: `Order ${orderable.label} (${orderable.code.display}, ${orderable.code.code})`,
-    resource: serviceRequestFor(orderable, orderContext),
-  });
-  const remove = (reference: string, display: string): Action => ({
-    type: 'delete',
-    description: `Delete the draft order ${display}`,
-    resourceId: reference,
-  });
-  const suggestion = (label: string, actions: Action[], recommended: boolean | undefined): Suggestion => ({
-    label,
-    uuid: context.newId(),
-    ...(recommended === true ? { isRecommended: true } : {}),
-    actions,
-  });
-
-  for (const request of requests) {
-    switch (request.use) {
-      case 'order': {
-        const orderable = lookup(request.orderable);
-        if (orderable.concepts.some((c) => existing.has(c))) {
-          built.alreadyOrdered.push(orderable.label);
-        } else if (offered.has(orderable.id)) {
-          built.offeredElsewhere.push(orderable.label);
-        } else {
-          offered.add(orderable.id);
-          built.suggestions.push(suggestion(`Order ${orderable.label}`, [create(orderable)], request.recommended));
-        }
-        break;
-      }
-      case 'delete':
-        built.suggestions.push(
-          suggestion(
-            `Remove the draft order: ${request.display}`,
-            [remove(request.reference, request.display)],
-            request.recommended
-          )
-        );
-        break;
-      case 'replace':
-        for (const option of request.options) {
-          const orderables = option.map(lookup);
-          // Spec "Suggestion": the actions of one suggestion are processed as a transaction, deletes first.
-          built.suggestions.push(
-            suggestion(
-              `Replace ${request.display} with ${orderables.map((o) => o.label).join(' and ')}`,
-              [remove(request.reference, request.display), ...orderables.map(create)],
-              request.recommended
-            )
-          );
-        }
-        break;
-    }
-  }
-  return built;
 }

@@ -89,6 +89,8 @@ const card = {
         then: { not: { required: ['appContext'] } },
       },
     },
+    // Spec "Extensions": the name `extension` is reserved for implementations; its value SHALL be a JSON object.
+    extension: { type: 'object' },
   },
   // "If suggestions are present, selectionBehavior SHALL also be provided."
   if: { required: ['suggestions'] },

@@ -117,6 +117,8 @@ export interface Card {
   readonly selectionBehavior?: SelectionBehavior;
   readonly overrideReasons?: readonly CdsCoding[];
   readonly links?: readonly Link[];
+  /** Spec "Extensions": the name is reserved for implementations (this service: its evidence references). */
+  readonly extension?: Readonly<Record<string, unknown>>;
 }
 
 /** Spec "CDS Service Response > HTTP Response". */

@@ -18,6 +18,8 @@ import { COHORT_OPTIONS, cohortCommand, type CohortOptions } from './cohort.js';
 import { offlinePipeline } from './offline-pipeline.js';
 import { formatCards } from './print-cards.js';
 import { readJson, readOrders } from './read-input.js';
+import { ruleBook, ruleList } from './rule-book.js';
+import { configuredKnowledge } from '../configured.js';
 
 const USAGE = `Usage:
   ctd-neuropathy-cds evaluate <bundle.json> [--hook patient-view|order-select|order-sign] [--order <file>]...
@@ -38,6 +40,9 @@ const USAGE = `Usage:
   ctd-neuropathy-cds demo-export <dir> [--today YYYY-MM-DD]
       Writes each demo patient as <dir>/<patient-id>.json and the demo draft orders as <dir>/orders/<id>.json,
       with their dates resolved for today.
+  ctd-neuropathy-cds rules [--markdown]
+      Lists every rule (id, hooks, indicator, title) in clinical priority order; --markdown prints the rule book
+      for a CDS committee (when each card shows, what it suggests, the data it needs, conflicts, sources).
 Exit codes: 0 done, 1 an input file cannot be used, 2 wrong command line or configuration.
 `;
 
@@ -92,6 +97,15 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
       return cohortCommand(positionals, values, hookOf(values), clock, io);
     case 'demo-export':
       return demoExport(one(positionals, '<dir>'), clock, io);
+    case 'rules': {
+      if (positionals.length > 0) {
+        throw new UsageError('rules takes no file or folder.');
+      }
+      const config = parseConfig(io.env);
+      const knowledge = configuredKnowledge(config);
+      io.stdout(values.markdown === true ? ruleBook(knowledge, config.knowledgeDir) : ruleList(knowledge));
+      return 0;
+    }
     default:
       throw new UsageError(`Unknown command '${command}'.`);
   }
@@ -100,6 +114,7 @@ async function dispatch(argv: readonly string[], io: CliIo): Promise<number> {
 interface Options extends CohortOptions {
   readonly hook?: string | undefined;
   readonly today?: string | undefined;
+  readonly markdown?: boolean | undefined;
 }
 
 const OPTIONS = {
@@ -107,6 +122,7 @@ const OPTIONS = {
   order: { type: 'string', multiple: true },
   json: { type: 'boolean' },
   today: { type: 'string' },
+  markdown: { type: 'boolean' },
 } as const;
 
 function parse(args: readonly string[], cohort: boolean): { values: Options; positionals: string[] } {

@@ -10,7 +10,9 @@ const escapeHtml = (text: string): string =>
  */
 export function guidancePage(rule: Rule): string {
   const t = rule.template;
-  const guidance = marked.parse(t.guidance, { async: false });
+  // The card shows `guidance`; the page adds `more`, the full text behind the card's link (issue 13).
+  const guidance = marked.parse([t.guidance, t.more ?? ''].join('\n\n'), { async: false });
+  const also = (t.source.also ?? []).map((s) => `<li>${escapeHtml(s)}</li>`).join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(t.title)}</title>
@@ -20,8 +22,11 @@ export function guidancePage(rule: Rule): string {
 <p>Rule <code>${escapeHtml(rule.id)}</code> &middot; hooks: ${t.hooks.map(escapeHtml).join(', ')} &middot; default indicator: ${escapeHtml(t.indicator)}</p>
 <h2>Guidance</h2>
 ${guidance}
+<h2>When it shows</h2>
+<p>${escapeHtml(t.trigger)}</p>
 <h2>Source</h2>
 <p>${escapeHtml(t.source.label)}. ${escapeHtml(t.source.citation)}.</p>
+${also === '' ? '' : `<p>Also cited:</p><ul>${also}</ul>`}
 <p><small>Decision support, not a diagnosis: the clinician decides.</small></p>
 </body></html>
 `;

@@ -6,12 +6,15 @@ import type { PrefetchSpec } from '../gather/gather.js';
 import { compileExpression, type CompiledExpression, type Guardrails } from '../mapping/jsonata-runtime.js';
 import type { DecisionModelMapping } from '../mapping/map-decision-model.js';
 import { mappingFunctions } from '../mapping/mapping-functions.js';
-import type { CardTemplate, Rule } from '../rules/rule.js';
+import type { OrderSet } from '../cards/order-sets.js';
+import type { Precedence } from '../rules/precedence.js';
+import type { Rule } from '../rules/rule.js';
 import { CodeIndex } from '../terminology/code-index.js';
 import { toConceptSet } from '../terminology/value-set.js';
 import type { CdsServiceDefinition } from '../cds-hooks/types.js';
 import { checkSchema } from './check-schema.js';
 import { KnowledgeError, readJsonFile } from './knowledge-error.js';
+import { loadOrderSets, loadPrecedence, loadRules } from './load-rules.js';
 import { loadServiceDefinitions } from './service-definitions.js';
 import { loadSiteSettings, type SiteSettings } from './site-settings.js';
 
@@ -31,6 +34,10 @@ export interface Knowledge {
   /** Helper functions shared by rule conditions (cards/common.jsonata). */
   readonly ruleCommon: CompiledExpression | undefined;
   readonly orderables: ReadonlyMap<string, Orderable>;
+  /** Orders suggested as one button when two or more are pending (cards/order-sets.json). */
+  readonly orderSets: readonly OrderSet[];
+  /** Clinical priority and conflicting pairs of the rules (cards/precedence.json). */
+  readonly precedence: Precedence;
   readonly site: SiteSettings;
 }
 
@@ -68,6 +75,8 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
   const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile);
   const orderables = loadOrderables(join(knowledgeDir, 'cards', 'orderables.json'), codeIndex);
   const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables);
+  const orderSets = loadOrderSets(join(knowledgeDir, 'cards', 'order-sets.json'), orderables);
+  const precedence = loadPrecedence(join(knowledgeDir, 'cards', 'precedence.json'), rules);
   const ruleCommonFile = join(knowledgeDir, 'cards', 'common.jsonata');
   const ruleCommon = existsSync(ruleCommonFile) ? compile(ruleCommonFile) : undefined;
   for (const id of site.disabledRules) {
@@ -84,7 +93,7 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
       rules: rules.filter((r) => r.template.hooks.includes(hook) && !site.disabledRules.has(r.id)),
     });
   }
-  return { services, codeIndex, mapping, rules, ruleCommon, orderables, site };
+  return { services, codeIndex, mapping, rules, ruleCommon, orderables, orderSets, precedence, site };
 }
 
 function loadValueSets(dir: string, site: SiteSettings): CodeIndex {
@@ -150,6 +159,7 @@ const orderablesSchema = {
     additionalProperties: false,
     properties: {
       label: { type: 'string', minLength: 1 },
+      short: { type: 'string', minLength: 1 },
       code: {
         type: 'object',
         required: ['system', 'code', 'display'],
@@ -189,103 +199,4 @@ function loadOrderables(file: string, index: CodeIndex): Map<string, Orderable> 
     orderables.set(id, { id, ...value });
   }
   return orderables;
-}
-
-const indicator = { enum: ['info', 'warning', 'critical'] } as const;
-const cardSchema = {
-  type: 'object',
-  required: ['id', 'title', 'hooks', 'indicator', 'summary', 'guidance', 'source'],
-  additionalProperties: false,
-  properties: {
-    id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,99}$' },
-    title: { type: 'string', minLength: 1, maxLength: 200 },
-    hooks: {
-      type: 'array',
-      minItems: 1,
-      uniqueItems: true,
-      items: { enum: ['patient-view', 'order-select', 'order-sign'] },
-    },
-    indicator,
-    escalatesTo: { type: 'array', items: indicator },
-    summary: { type: 'string', minLength: 1, maxLength: 139 },
-    guidance: { type: 'string', minLength: 1, not: { pattern: '\\{\\{' } },
-    patientNote: { type: 'string', minLength: 1 },
-    source: {
-      type: 'object',
-      required: ['label', 'citation'],
-      additionalProperties: false,
-      properties: { label: { type: 'string', minLength: 1 }, citation: { type: 'string', minLength: 1 } },
-    },
-    selectionBehavior: { enum: ['any', 'at-most-one'] },
-    overrideReasons: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['code', 'display'],
-        additionalProperties: false,
-        properties: { code: { type: 'string', pattern: '^[a-z0-9-]+$' }, display: { type: 'string', minLength: 1 } },
-      },
-    },
-  },
-} as const;
-
-/** Orderable ids a condition names literally: `"orderable": "x"` and `"options": [["x", "y"], ["z"]]`. */
-function orderableLiterals(source: string): string[] {
-  const ids = [...source.matchAll(/"orderable"\s*:\s*"([^"]+)"/g)].map((m) => m[1] ?? '');
-  for (const match of source.matchAll(/"options"\s*:\s*\[/g)) {
-    // Take the bracketed list that follows (nested one level), then every string in it.
-    let depth = 0;
-    let end = match.index + match[0].length - 1;
-    for (; end < source.length; end += 1) {
-      depth += source[end] === '[' ? 1 : source[end] === ']' ? -1 : 0;
-      if (depth === 0) {
-        break;
-      }
-    }
-    ids.push(
-      ...[...source.slice(match.index, end).matchAll(/"([a-z0-9-]+)"/g)]
-        .map((m) => m[1] ?? '')
-        .filter((id) => id !== 'options')
-    );
-  }
-  return ids;
-}
-
-function loadRules(
-  dir: string,
-  compile: (file: string) => CompiledExpression,
-  orderables: ReadonlyMap<string, Orderable>
-): Rule[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.json') && f !== 'orderables.json' && f !== 'settings.json')
-    .sort();
-  return files.map((name) => {
-    const file = join(dir, name);
-    const template = checkSchema<CardTemplate>(cardSchema, readJsonFile(file), file);
-    if (`${template.id}.json` !== name) {
-      throw new KnowledgeError(file, '$.id', `id '${template.id}' must match the file name`);
-    }
-    const urgent = [template.indicator, ...(template.escalatesTo ?? [])].some((i) => i !== 'info');
-    if (urgent && template.overrideReasons === undefined) {
-      // rules.md section 4: override reasons on every warning / critical card.
-      throw new KnowledgeError(
-        file,
-        '$.overrideReasons',
-        'a card that can be warning or critical needs override reasons'
-      );
-    }
-    const conditionFile = join(dir, `${template.id}.jsonata`);
-    const source = existsSync(conditionFile) ? readFileSync(conditionFile, 'utf8') : '';
-    for (const id of orderableLiterals(source)) {
-      if (!orderables.has(id)) {
-        throw new KnowledgeError(
-          conditionFile,
-          '',
-          `asks for orderable '${id}', which cards/orderables.json does not define`
-        );
-      }
-    }
-    return { id: template.id, template, condition: compile(conditionFile) };
-  });
 }

@@ -66,6 +66,10 @@ export interface NeuropathyFacts {
   readonly cidp: readonly Evidence[];
   /** Burning or neuropathic pain (a route to suspected small-fibre neuropathy). */
   readonly neuropathicPain: readonly Evidence[];
+  /** Nerve-root disease: numbness may be radicular rather than neuropathic. */
+  readonly radiculopathy: readonly Evidence[];
+  /** Sensory ataxia: counted as a sensoryNeuronopathy pattern, but a possible, not a diagnosed, neuronopathy. */
+  readonly sensoryAtaxia: readonly Evidence[];
 }
 
 /**
@@ -123,6 +127,10 @@ export interface DraftOrderFact {
   readonly concepts: readonly string[];
   /** Concepts of the order's reason (e.g. `reason-small-fiber`). */
   readonly reasons: readonly string[];
+  /** The records the order's reasonReference points to (`Condition/abc`). */
+  readonly reasonReferences: readonly string[];
+  /** The order states a reason (reasonCode or reasonReference), recognised or not. */
+  readonly hasReason: boolean;
   readonly dose?: DailyDose;
   readonly evidence: Evidence;
 }
@@ -145,6 +153,10 @@ export interface DecisionModel {
     label: string;
     glucocorticoid: boolean;
     immunosuppressant: boolean;
+    /** Why it was given, when recorded: concepts of reasonCode, records of reasonReference, either present. */
+    reasons: readonly string[];
+    reasonReferences: readonly string[];
+    hasReason: boolean;
     evidence: Evidence;
   }[];
   readonly labs: readonly LabFact[];
@@ -159,6 +171,8 @@ export interface DecisionModel {
   readonly orders: readonly { concept: string; label: string; status: string; evidence: Evidence }[];
   readonly weight?: { readonly kg: number; readonly date?: string; readonly evidence: Evidence };
   readonly systemicSymptoms: readonly { concept: string; label: string; evidence: Evidence }[];
+  /** Accepted plasma-exchange indications on record other than GBS / CIDP (TTP, myasthenia, anti-GBM, hyperviscosity). */
+  readonly plasmaExchangeIndications: readonly { concept: string; label: string; evidence: Evidence }[];
   readonly draftOrders: readonly DraftOrderFact[];
   /** Optional prefetch keys whose data could not be obtained. */
   readonly unavailable: readonly string[];

@@ -86,3 +86,11 @@ export function compileExpression(
     },
   };
 }
+
+/**
+ * The parse tree of an expression (JSONata's `ast()`), for tools that describe the knowledge, such as the rule book
+ * (which facts a rule reads). Never evaluated.
+ */
+export function expressionAst(source: string): unknown {
+  return jsonata(source).ast();
+}

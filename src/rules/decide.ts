@@ -3,6 +3,7 @@ import type { DecisionModel } from '../mapping/decision-model.js';
 import { isObject } from '../mapping/fhir-fields.js';
 import { deepFreeze } from '../mapping/deep-freeze.js';
 import type { CompiledExpression } from '../mapping/jsonata-runtime.js';
+import { applyPrecedence, type ConflictHandler, type Precedence } from './precedence.js';
 import type { Finding, Rule } from './rule.js';
 
 export interface RuleOutcome {
@@ -20,15 +21,19 @@ export interface RuleSettings {
   readonly lookbacks: Readonly<Record<string, number>>;
 }
 
-const RANK: Readonly<Record<Indicator, number>> = { critical: 0, warning: 1, info: 2 };
-
 /** Told when a rule's condition fails (an evaluation guardrail tripped, or a knowledge bug). */
 export type RuleErrorHandler = (ruleId: string, error: unknown) => void;
 
+/** What besides the rules the evaluation needs from knowledge (cards/common.jsonata, cards/precedence.json). */
+export interface RuleKnowledge {
+  readonly common: CompiledExpression | undefined;
+  readonly precedence: Precedence;
+}
+
 /**
  * Evaluates every enabled rule of the hook over the decision model. Each rule fires at most once per request
- * (one condition, one finding); results are ordered critical, warning, info (rules.md section 5), then by rule id
- * so that the order is stable.
+ * (one condition, one finding); conflicting cards are resolved and the rest ordered critical, warning, info, then by
+ * clinical priority (rules.md section 5; cards/precedence.json).
  *
  * A rule whose condition fails is reported to `onRuleError` and skipped: one broken or runaway rule must not take
  * the other rules' cards (a critical warning among them) down with it.
@@ -37,9 +42,11 @@ export async function decide(
   model: DecisionModel,
   rules: readonly Rule[],
   settings: RuleSettings,
-  common?: CompiledExpression,
-  onRuleError: RuleErrorHandler = () => undefined
+  knowledge: RuleKnowledge,
+  onRuleError: RuleErrorHandler = () => undefined,
+  onConflict?: ConflictHandler
 ): Promise<RuleOutcome[]> {
+  const { common } = knowledge;
   const constants = { settings: settings.values, lookbacks: settings.lookbacks, hook: model.hook };
   // What the conditions share (cards/common.jsonata) is computed once per request and bound into each of them.
   // Its values are frozen like the model (a condition that mutated one would change what the next rule sees); its
@@ -73,7 +80,7 @@ export async function decide(
     }
     outcomes.push({ rule, finding, indicator: indicatorOf(rule, finding) });
   }
-  return outcomes.sort((a, b) => RANK[a.indicator] - RANK[b.indicator] || a.rule.id.localeCompare(b.rule.id));
+  return applyPrecedence(outcomes, knowledge.precedence, onConflict);
 }
 
 /** No data, no card: a finding needs at least one piece of evidence. */

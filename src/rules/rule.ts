@@ -44,14 +44,20 @@ export interface CardTemplate {
   /** Indicators the condition may raise the card to (e.g. warning -> critical when severe). */
   readonly escalatesTo?: readonly Indicator[];
   readonly summary: string;
-  /** The clinical guidance, GitHub-flavoured Markdown; general, also shown on the guidance page. */
+  /** When the rule fires, in words for a CDS committee (the rule book); the condition is the authority. */
+  readonly trigger: string;
+  /** The clinical guidance the card shows, GitHub-flavoured Markdown; general, also on the guidance page. */
   readonly guidance: string;
+  /** Further guidance shown only on the guidance page behind the card's link (the card stays short). */
+  readonly more?: string;
   /** What applies to this patient, with `{{name}}` placeholders filled from the finding's values (card only). */
   readonly patientNote?: string;
   readonly source: {
     readonly label: string;
     /** Where in the seed documents the guidance comes from, e.g. "The overview's reference 7"; the rule file names the seed document. */
     readonly citation: string;
+    /** Further sources cited beside the seed's, each a complete reference (e.g. a guideline with its DOI). */
+    readonly also?: readonly string[];
   };
   readonly selectionBehavior?: 'any' | 'at-most-one';
   readonly overrideReasons?: readonly OverrideReasonTemplate[];
@@ -61,10 +67,6 @@ export interface Rule {
   readonly id: string;
   readonly template: CardTemplate;
   readonly condition: CompiledExpression;
-}
-
-/** The rules with their shared helper functions (cards/common.jsonata), bound into every condition. */
-export interface RuleSet {
-  readonly common: CompiledExpression | undefined;
-  readonly rules: readonly Rule[];
+  /** The condition's JSONata text (cards/<id>.jsonata), for the rule book. */
+  readonly conditionSource: string;
 }

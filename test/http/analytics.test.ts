@@ -45,7 +45,7 @@ describe('GET /analytics/feedback', () => {
       ...(await call(ORDER_SELECT, 'order-select.ctd-neuropathy-nitrofurantoin')),
       ...(await call(ORDER_SELECT, 'order-select.ctd-neuropathy-nitrofurantoin')),
     ];
-    // This chart gets four patient-view cards; feedback is given on the nitrofurantoin one only.
+    // This chart gets three patient-view cards; feedback is given on the nitrofurantoin one only.
     const viewed = [
       ...(await call(PATIENT_VIEW, 'patient-view.ctd-neuropathy-active-nitrofurantoin')),
       ...(await call(PATIENT_VIEW, 'patient-view.ctd-neuropathy-active-nitrofurantoin')),
@@ -53,7 +53,7 @@ describe('GET /analytics/feedback', () => {
     const view = viewed.filter((c) => c.source.topic?.code === RISK_ACTIVE);
     await call(PATIENT_VIEW, 'patient-view.no-relevant-data');
     expect(select).toHaveLength(3);
-    expect(viewed).toHaveLength(8);
+    expect(viewed).toHaveLength(6);
     expect(view).toHaveLength(2);
     const [first, second, third] = select as [Card, Card, Card];
     const reason = first.overrideReasons?.[0];
@@ -92,14 +92,13 @@ describe('GET /analytics/feedback', () => {
       ['neuropathy-workup-labs', 2, 0, 0, null],
       [RISK, 3, 1, 2, 0.3333],
       [RISK_ACTIVE, 2, 0, 1, 0],
-      ['non-vasculitic-neuropathy-care', 2, 0, 0, null],
       ['symmetric-neuropathy-vasculitis-not-excluded', 2, 0, 0, null],
       ['unknown', 0, 0, 1, 0],
     ]);
     expect(report.rules[1]?.overrideReasons).toEqual([{ ...reason, count: 2 }]);
     expect(report.rules[1]?.feedbackRate).toBe(1);
     expect(report.rules[2]).toMatchObject({ overriddenWithoutReason: 1, feedbackRate: 0.5 });
-    expect(report.totals).toMatchObject({ cardsShown: 11, accepted: 1, overridden: 4, acceptanceRate: 0.2 });
+    expect(report.totals).toMatchObject({ cardsShown: 9, accepted: 1, overridden: 4, acceptanceRate: 0.2 });
     expect(JSON.stringify(report)).not.toContain('Patient-specific');
     // What is kept about a card shown: ids, indicator and time; no patient, encounter or user.
     const kept = readFileSync(join(kind.env['FEEDBACK_DIR']!, 'cards-shown.jsonl'), 'utf8');
@@ -107,7 +106,7 @@ describe('GET /analytics/feedback', () => {
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(lines).toHaveLength(11);
+    expect(lines).toHaveLength(9);
     expect(lines.every((l) => Object.keys(l).join() === 'cardUuid,ruleId,serviceId,indicator,shownAt')).toBe(true);
     expect(kept).not.toMatch(/pat-|Practitioner|enc-|Patient/);
   });

@@ -204,7 +204,7 @@ describe('logs of full requests', () => {
       hookInstance: 'd1577c69-dfbe-44ad-ba6d-3e05e953b2ea',
       client: EHR_ISS,
       tenant: 'org-1',
-      cards: 4,
+      cards: 3,
     });
     expect(typeof requests[0]?.['ms']).toBe('number');
     expect(logs.lines().find((l) => l['msg'] === 'client authentication failed')).toMatchObject({

@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { EVIDENCE_EXTENSION } from '../../src/cards/render-cards.js';
 import { describe, expect, test } from 'vitest';
 import type { Card } from '../../src/cds-hooks/types.js';
 import { expectCdsResponse, fixture, testService } from '../support/service.js';
@@ -43,14 +44,17 @@ describe('nitrofurantoin-neuropathy-risk card (rules.md section 3, section 4)', 
     ]);
     expect(card.overrideReasons?.length).toBeGreaterThanOrEqual(2);
     expect(card.overrideReasons?.every((r) => r.display !== undefined && r.display.length > 0)).toBe(true);
-    // The card shows the data that triggered it, with codes and dates, and where its guidance comes from.
-    expect(card.detail).toContain(
-      'Systemic lupus erythematosus** (SNOMED CT 55464009) - Condition/cond-sle, 2019-03-14'
-    );
-    expect(card.detail).toContain(
-      'Polyneuropathy, unspecified** (ICD-10-CM G62.9) - Condition/cond-polyneuropathy, 2026-02-10'
-    );
-    expect(card.detail).toContain('(RxNorm 1648759) - MedicationRequest/draft-nitrofurantoin');
+    // The card shows the data that triggered it, with codes and dates (never raw FHIR references: those are in
+    // its extension, for the EHR), and where its guidance comes from.
+    expect(card.detail).toContain('- **Systemic lupus erythematosus** (SNOMED CT 55464009), 2019-03-14\n');
+    expect(card.detail).toContain('- **Polyneuropathy, unspecified** (ICD-10-CM G62.9), 2026-02-10\n');
+    expect(card.detail).toMatch(/\(RxNorm 1648759\), \d{4}-\d{2}-\d{2}\n/);
+    expect(card.detail).not.toMatch(/(Condition|MedicationRequest)\//);
+    expect(card.extension?.[EVIDENCE_EXTENSION]).toEqual([
+      'MedicationRequest/draft-nitrofurantoin',
+      'Condition/cond-sle',
+      'Condition/cond-polyneuropathy',
+    ]);
     expect(card.detail).toContain("The overview's reference 7");
     expect(card.detail).not.toContain('Hypertensive'); // unrelated data is not evidence
     expect(card.links).toEqual([
@@ -92,7 +96,7 @@ describe('nitrofurantoin-neuropathy-risk card (rules.md section 3, section 4)', 
     expect(card.source.topic?.code).toBe('nitrofurantoin-neuropathy-risk-active');
     expect(card.suggestions).toBeUndefined();
     expect(card.overrideReasons?.length).toBeGreaterThan(0);
-    expect(card.detail).toContain('MedicationRequest/rx-nitrofurantoin');
+    expect(card.extension?.[EVIDENCE_EXTENSION]).toContain('MedicationRequest/rx-nitrofurantoin');
   });
 
   test('patient data cannot inject Markdown or HTML into the card', async () => {

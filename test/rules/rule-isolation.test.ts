@@ -47,7 +47,7 @@ describe('a rule whose condition fails', () => {
 
     const rules = expectCdsResponse(res.body).cards.map((c) => c.source.topic?.code);
     expect(rules).not.toContain(BROKEN);
-    expect(rules).toEqual(['neuropathy-workup-labs', 'non-vasculitic-neuropathy-care']);
+    expect(rules).toEqual(['neuropathy-workup-labs']);
 
     const failures = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l['ruleId'] === BROKEN);
     expect(failures).toEqual([

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import nock from 'nock';
 import request from 'supertest';
 import { afterEach, describe, expect, test } from 'vitest';
+import { EVIDENCE_EXTENSION } from '../../src/cards/render-cards.js';
 import type { Card } from '../../src/cds-hooks/types.js';
 import { expectValidFhirR4 } from '../support/fhir-r4.js';
 import { expectCdsResponse, fixture, testService } from '../support/service.js';
@@ -33,9 +34,9 @@ afterEach(() => {
   nock.cleanAll();
 });
 
-/** The type/id of each evidence line of a card's detail ("- **display** (system code) - Type/id, date"). */
+/** The type/id of each record behind a card, in the order of its evidence lines (the card's extension). */
 function evidenceOf(card: Card): string[] {
-  return [...(card.detail ?? '').matchAll(/ - ([A-Za-z]+\/[A-Za-z0-9.-]+)(?:,|$)/gm)].map((m) => m[1] ?? '');
+  return (card.extension?.[EVIDENCE_EXTENSION] as string[] | undefined) ?? [];
 }
 
 async function call(body: Record<string, unknown>): Promise<Card[]> {
@@ -100,9 +101,12 @@ describe('request fixtures (each rule: where it fires and its nearest misses)', 
     ).toEqual(expected.cards);
 
     for (const card of cards) {
-      // rules.md section 4: every card shows its evidence and its source; warnings can be overridden.
+      // rules.md section 4: every card shows its evidence and its source (once: the label in `source`, the
+      // citation in the detail); warnings can be overridden.
       expect(card.summary.length).toBeLessThan(140);
-      expect(card.detail).toContain('**Source:**');
+      expect(card.detail).toContain('**Patient data behind this card**');
+      expect(card.detail).toContain('**References:**');
+      expect(card.detail).not.toContain(card.source.label);
       if (card.indicator !== 'info') {
         expect(card.overrideReasons?.length, card.summary).toBeGreaterThan(0);
       }
@@ -136,9 +140,9 @@ describe('request fixtures (each rule: where it fires and its nearest misses)', 
         expect(suggestedAgain, `suggested again after acceptance: ${label}`).not.toContain(label);
       }
       for (const card of again) {
-        expect(card.detail ?? '', card.summary).not.toMatch(
-          new RegExp(removed.map((r) => `- ${r}[,\\n]`).join('|') || '$^')
-        );
+        for (const reference of removed) {
+          expect(evidenceOf(card), card.summary).not.toContain(reference);
+        }
       }
     }
   );

@@ -28,10 +28,7 @@ describe('site configuration (SITE_CONFIG) changes what fires', () => {
     const chart = 'patient-view.ra-symmetric-polyneuropathy';
     expect(await rulesFiring(defaults, chart)).toContain('neuropathy-workup-labs');
     const site = serviceWithSite({ rules: { 'neuropathy-workup-labs': { enabled: false } } });
-    expect(await rulesFiring(site, chart)).toEqual([
-      'symmetric-neuropathy-vasculitis-not-excluded',
-      'non-vasculitic-neuropathy-care',
-    ]);
+    expect(await rulesFiring(site, chart)).toEqual(['symmetric-neuropathy-vasculitis-not-excluded']);
   });
 
   test('a longer look-back counts an older vitamin B12 as recent', async () => {

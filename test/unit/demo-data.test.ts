@@ -37,7 +37,7 @@ const demo = loadDemoData(defaultDemoDir(), TODAY);
 
 describe('the demo patients and orders', () => {
   test('35 patients, each with a readable name, and their orders', () => {
-    expect(demo.patients.length).toBe(35);
+    expect(demo.patients.length).toBe(37);
     for (const patient of demo.patients) {
       expect(patient.name, patient.id).toMatch(/^\S+ \S+/);
       expect(patient.summary, patient.id).not.toBe('');
