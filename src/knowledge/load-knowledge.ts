@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import type { Orderable } from '../cards/orderables.js';
 import type { HookName } from '../cds-hooks/types.js';
 import type { PrefetchSpec } from '../gather/gather.js';
+import { loadDataShapes, type DataShapes } from '../mapping/data-shapes.js';
 import { compileExpression, type CompiledExpression, type Guardrails } from '../mapping/jsonata-runtime.js';
 import type { DecisionModelMapping } from '../mapping/map-decision-model.js';
 import { mappingFunctions } from '../mapping/mapping-functions.js';
 import type { CardTemplate, Rule } from '../rules/rule.js';
-import { CodeIndex } from '../terminology/code-index.js';
-import { toConceptSet } from '../terminology/value-set.js';
+import type { CodeIndex } from '../terminology/code-index.js';
+import { loadCodeIndex } from '../terminology/load-code-index.js';
 import type { CdsServiceDefinition } from '../cds-hooks/types.js';
 import { checkSchema } from './check-schema.js';
 import { KnowledgeError, readJsonFile } from './knowledge-error.js';
@@ -32,6 +33,8 @@ export interface Knowledge {
   readonly ruleCommon: CompiledExpression | undefined;
   readonly orderables: ReadonlyMap<string, Orderable>;
   readonly site: SiteSettings;
+  /** How results and medication routes are read (mappings/results.json, mappings/routes.json). */
+  readonly shapes: DataShapes;
 }
 
 export interface KnowledgeOptions {
@@ -47,7 +50,11 @@ export interface KnowledgeOptions {
 export function loadKnowledge(options: KnowledgeOptions): Knowledge {
   const { knowledgeDir, guardrails } = options;
   const site = loadSiteSettings(knowledgeDir, options.siteConfigFile);
-  const codeIndex = loadValueSets(join(knowledgeDir, 'mappings', 'valuesets'), site);
+  const codeIndex = loadCodeIndex(
+    join(knowledgeDir, 'mappings'),
+    { includeProbable: site.includeProbable },
+    site.conceptMaps
+  );
   for (const key of Object.keys(site.lookbacks)) {
     if (!codeIndex.sets.has(key)) {
       throw new KnowledgeError(
@@ -57,6 +64,9 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
       );
     }
   }
+  const shapes = loadDataShapes(join(knowledgeDir, 'mappings'), site.thresholds, site.file, (concept) =>
+    concept.startsWith('lab-') && codeIndex.sets.has(concept)
+  );
   const functions = mappingFunctions(codeIndex);
   const compile = (file: string): CompiledExpression => {
     if (!existsSync(file)) {
@@ -77,26 +87,15 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
   }
 
   const services = new Map<string, LoadedService>();
-  for (const loaded of loadServiceDefinitions(join(knowledgeDir, 'hooks'), codeIndex, site.lookbacks)) {
+  const modelFields = new Set(mapping.fields.map((f) => f.field));
+  for (const loaded of loadServiceDefinitions(join(knowledgeDir, 'hooks'), codeIndex, site.lookbacks, modelFields)) {
     const hook: HookName = loaded.definition.hook;
     services.set(loaded.definition.id, {
       ...loaded,
       rules: rules.filter((r) => r.template.hooks.includes(hook) && !site.disabledRules.has(r.id)),
     });
   }
-  return { services, codeIndex, mapping, rules, ruleCommon, orderables, site };
-}
-
-function loadValueSets(dir: string, site: SiteSettings): CodeIndex {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-  if (files.length === 0) {
-    throw new KnowledgeError(dir, '', 'holds no value set');
-  }
-  return new CodeIndex(
-    files.map((f) => toConceptSet(readJsonFile(join(dir, f)), join(dir, f), { includeProbable: site.includeProbable }))
-  );
+  return { services, codeIndex, mapping, rules, ruleCommon, orderables, site, shapes };
 }
 
 const manifestSchema = {
@@ -117,6 +116,7 @@ const manifestSchema = {
           field: { type: 'string', pattern: '^[a-zA-Z]+$' },
           expression: { type: 'string', pattern: '^[a-z0-9-]+\\.jsonata$' },
           facts: { type: 'array', items: { type: 'string', pattern: '^[a-zA-Z]+$' } },
+          reads: { type: 'array', items: { type: 'string', pattern: '^[a-zA-Z]+$' } },
         },
       },
     },
@@ -125,17 +125,24 @@ const manifestSchema = {
 
 function loadMapping(dir: string, compile: (file: string) => CompiledExpression): DecisionModelMapping {
   const file = join(dir, 'decision-model.json');
-  const manifest = checkSchema<{ common?: string; fields: { field: string; expression: string; facts?: string[] }[] }>(
-    manifestSchema,
-    readJsonFile(file),
-    file
-  );
+  const manifest = checkSchema<{
+    common?: string;
+    fields: { field: string; expression: string; facts?: string[]; reads?: string[] }[];
+  }>(manifestSchema, readJsonFile(file), file);
+  manifest.fields.forEach(({ reads }, i) => {
+    (reads ?? []).forEach((read, j) => {
+      if (!manifest.fields.slice(0, i).some((f) => f.field === read)) {
+        throw new KnowledgeError(file, `$.fields[${String(i)}].reads[${String(j)}]`, `'${read}' is not a field before it`);
+      }
+    });
+  });
   return {
     common: manifest.common === undefined ? undefined : compile(join(dir, manifest.common)),
-    fields: manifest.fields.map(({ field, expression, facts }) => ({
+    fields: manifest.fields.map(({ field, expression, facts, reads }) => ({
       field,
       expression: compile(join(dir, expression)),
       ...(facts === undefined ? {} : { facts }),
+      ...(reads === undefined ? {} : { reads }),
     })),
   };
 }

@@ -1,0 +1,54 @@
+import type { FhirResource } from 'fhir/r4';
+import { isOnServer } from '../fhir/bundle.js';
+
+/**
+ * `medicationReference`s of MedicationRequest / MedicationStatement that point to a Medication not among the
+ * gathered resources (prefetch without `_include`, or a server that ignored it), per prefetch key: the gather stage
+ * reads them. Contained Medications (`#id`) need nothing.
+ */
+export function unresolvedMedications(
+  byKey: ReadonlyMap<string, readonly FhirResource[]>,
+  server?: string
+): Map<string, Set<string>> {
+  const present = new Set<string>();
+  for (const resources of byKey.values()) {
+    for (const resource of resources) {
+      if (resource.resourceType === 'Medication' && resource.id !== undefined) {
+        present.add(`Medication/${resource.id}`);
+      }
+    }
+  }
+  const wanted = new Map<string, Set<string>>();
+  for (const [key, resources] of byKey) {
+    for (const resource of resources) {
+      if (resource.resourceType !== 'MedicationRequest' && resource.resourceType !== 'MedicationStatement') {
+        continue;
+      }
+      const target = relativeMedication(resource.medicationReference?.reference, server);
+      if (target !== undefined && !present.has(target)) {
+        const set = wanted.get(key) ?? new Set<string>();
+        set.add(target);
+        wanted.set(key, set);
+      }
+    }
+  }
+  return wanted;
+}
+
+const RELATIVE = /^Medication\/[A-Za-z0-9\-.]{1,64}$/;
+
+/** `Medication/<id>` of a reference (relative, versioned, or absolute on the FHIR server); undefined otherwise. */
+function relativeMedication(reference: string | undefined, server: string | undefined): string | undefined {
+  if (reference === undefined || reference.startsWith('#')) {
+    return undefined;
+  }
+  const withoutVersion = reference.replace(/\/_history\/[^/]+$/, '');
+  if (RELATIVE.test(withoutVersion)) {
+    return withoutVersion;
+  }
+  if (server !== undefined && isOnServer(withoutVersion, server)) {
+    const tail = /(Medication\/[A-Za-z0-9\-.]{1,64})$/.exec(withoutVersion)?.[1];
+    return tail;
+  }
+  return undefined;
+}

@@ -1,0 +1,284 @@
+import type { FhirResource } from 'fhir/r4';
+import { asArray, field, isObject, text, type Json } from './fhir-fields.js';
+import type { ResultFlag, ResultValue } from './mapping-item.js';
+import type { Measure, ResultKnowledge } from './result-knowledge.js';
+import { convertUnit, EQUATIONS, roundValue, ucumCode } from './units.js';
+
+/**
+ * What an Observation's result says, in one place (issue 12, items 1-3): a normalised flag and whether it is a
+ * completed result at all, from whatever shape the EHR sent (FHIR R4 Observation.value[x], interpretation,
+ * referenceRange, dataAbsentReason). Precedence: interpretation, then a qualitative value (coded, written or
+ * boolean), then the reference range (low/high, or its text such as "232-1245", "<5.7", ">200"), then the
+ * measure's thresholds (mappings/results.json, site-configurable); otherwise 'unknown'.
+ *
+ * `done` is false for a result with a dataAbsentReason, or with neither a value nor an interpretation: such a test
+ * was not completed, and rules that ask for it must still ask.
+ */
+export function readResult(resource: FhirResource, knowledge: ResultKnowledge, measure?: Measure): ResultValue {
+  const absent = field(resource, 'dataAbsentReason') !== undefined;
+  const interpretation = interpretationFlag(field(resource, 'interpretation'), knowledge);
+  const value = readValue(resource, knowledge, measure);
+  const done = !absent && (value !== undefined || interpretation !== undefined);
+  if (absent) {
+    return { flag: 'unknown', done, ...(value === undefined ? {} : valueFields(value)) };
+  }
+  if (interpretation !== undefined) {
+    return { flag: interpretation, done, basis: 'interpretation', ...(value === undefined ? {} : valueFields(value)) };
+  }
+  if (value === undefined) {
+    return { flag: 'unknown', done };
+  }
+  return { ...valueFields(value), flag: value.flag ?? 'unknown', done, ...(value.basis === undefined ? {} : { basis: value.basis }) };
+}
+
+interface Value {
+  readonly value: number | string | boolean;
+  readonly unit?: string;
+  readonly text: string;
+  readonly flag?: ResultFlag;
+  readonly basis?: string;
+}
+
+function valueFields(value: Value): Pick<ResultValue, 'value' | 'unit' | 'text'> {
+  return { value: value.value, ...(value.unit === undefined ? {} : { unit: value.unit }), text: value.text };
+}
+
+function readValue(resource: FhirResource, knowledge: ResultKnowledge, measure: Measure | undefined): Value | undefined {
+  const quantity = field(resource, 'valueQuantity');
+  if (isObject(quantity) && typeof quantity['value'] === 'number') {
+    const unit = text(quantity['code']) || text(quantity['unit']);
+    return numeric(quantity['value'], unit, text(quantity['comparator']), resource, measure);
+  }
+  const integer = field(resource, 'valueInteger');
+  if (typeof integer === 'number') {
+    return numeric(integer, '', '', resource, measure);
+  }
+  const string = field(resource, 'valueString');
+  if (typeof string === 'string' && string.trim() !== '') {
+    const word = wordFlag(string, knowledge);
+    if (word !== undefined) {
+      return { value: string, text: string, flag: word };
+    }
+    // "5.2", "<0.5", "> 2000 pg/mL": a number written as text.
+    const written = /^\s*(<=|>=|<|>|≤|≥)?\s*(-?\d+(?:\.\d+)?)\s*(\S.*)?$/.exec(string);
+    if (written?.[2] !== undefined) {
+      return numeric(Number(written[2]), written[3]?.trim() ?? '', written[1] ?? '', resource, measure);
+    }
+    return { value: string, text: string };
+  }
+  const concept = field(resource, 'valueCodeableConcept');
+  if (isObject(concept)) {
+    const coded = codedFlag(concept, knowledge);
+    const shown = conceptText(concept);
+    return { value: shown, text: shown, ...(coded === undefined ? {} : { flag: coded }) };
+  }
+  const bool = field(resource, 'valueBoolean');
+  if (typeof bool === 'boolean') {
+    return { value: bool, text: bool ? 'Positive' : 'Negative', flag: bool ? 'positive' : 'negative' };
+  }
+  for (const other of ['valueRange', 'valueRatio', 'valueSampledData', 'valueTime', 'valueDateTime', 'valuePeriod']) {
+    if (field(resource, other) !== undefined) {
+      return { value: '', text: 'a result recorded' };
+    }
+  }
+  return undefined;
+}
+
+/** A number: converted to the measure's unit, then placed against the reference range, then the thresholds. */
+function numeric(
+  raw: number,
+  unit: string,
+  comparator: string,
+  resource: FhirResource,
+  measure: Measure | undefined
+): Value {
+  const sent = `${comparator}${String(raw)}${unit === '' ? '' : ` ${unit}`}`;
+  const converted = measure === undefined ? undefined : toMeasureUnit(raw, unit, measure);
+  const value = converted === undefined ? raw : roundValue(converted);
+  const shownUnit = converted === undefined ? unit : measure?.unit;
+  const text =
+    converted === undefined || ucumCode(unit) === measure?.unit
+      ? sent
+      : `${sent} (${String(value)} ${measure?.unit ?? ''})`;
+  const range = rangeFlag(raw, unit, asArray(field(resource, 'referenceRange')), measure);
+  if (range !== undefined) {
+    return { value, ...(shownUnit ? { unit: shownUnit } : {}), text, ...range };
+  }
+  const threshold = converted === undefined || measure === undefined ? undefined : thresholdFlag(value, measure);
+  return { value, ...(shownUnit ? { unit: shownUnit } : {}), text, ...(threshold ?? {}) };
+}
+
+/** `raw` in the measure's unit: an equation for a different scale, else UCUM (through the molecular weight). */
+function toMeasureUnit(raw: number, unit: string, measure: Measure): number | undefined {
+  if (unit === '') {
+    return undefined;
+  }
+  const equation = measure.equations?.[ucumCode(unit)];
+  if (equation !== undefined) {
+    return EQUATIONS[equation]?.(raw);
+  }
+  return convertUnit(raw, unit, measure.unit, measure.molecularWeight);
+}
+
+interface Bounds {
+  readonly low?: number;
+  readonly high?: number;
+  /** Text ranges "<5.7" / ">200" exclude their bound; low/high elements and "a-b" include them. */
+  readonly lowExclusive?: boolean;
+  readonly highExclusive?: boolean;
+  readonly text: string;
+}
+
+/** Position against the first usable reference range (type absent or "normal"), in the result's own unit. */
+function rangeFlag(
+  raw: number,
+  unit: string,
+  ranges: unknown[],
+  measure: Measure | undefined
+): { flag: ResultFlag; basis: string } | undefined {
+  for (const range of ranges) {
+    if (!isObject(range) || !normalRange(range)) {
+      continue;
+    }
+    const bounds = boundsOf(range, unit, measure);
+    if (bounds === undefined) {
+      continue;
+    }
+    const basis = `reference range ${bounds.text}`;
+    if (bounds.high !== undefined && (bounds.highExclusive === true ? raw >= bounds.high : raw > bounds.high)) {
+      return { flag: 'high', basis };
+    }
+    if (bounds.low !== undefined && (bounds.lowExclusive === true ? raw <= bounds.low : raw < bounds.low)) {
+      return { flag: 'low', basis };
+    }
+    return { flag: 'normal', basis };
+  }
+  return undefined;
+}
+
+function normalRange(range: Json): boolean {
+  const type = range['type'];
+  if (!isObject(type)) {
+    return true;
+  }
+  const codes = asArray(type['coding'])
+    .filter(isObject)
+    .map((c) => text(c['code']));
+  return codes.length === 0 || codes.includes('normal');
+}
+
+function boundsOf(range: Json, unit: string, measure: Measure | undefined): Bounds | undefined {
+  const bound = (name: string): number | undefined => {
+    const limit = range[name];
+    if (!isObject(limit) || typeof limit['value'] !== 'number') {
+      return undefined;
+    }
+    const limitUnit = text(limit['code']) || text(limit['unit']);
+    if (limitUnit === '' || unit === '' || ucumCode(limitUnit) === ucumCode(unit)) {
+      return limit['value'];
+    }
+    return convertUnit(limit['value'], limitUnit, unit, measure?.molecularWeight);
+  };
+  const low = bound('low');
+  const high = bound('high');
+  if (low !== undefined || high !== undefined) {
+    const shown = low !== undefined && high !== undefined ? `${String(low)}-${String(high)}` : low !== undefined ? `>=${String(low)}` : `<=${String(high)}`;
+    return { ...(low === undefined ? {} : { low }), ...(high === undefined ? {} : { high }), text: shown };
+  }
+  return typeof range['text'] === 'string' ? parseRangeText(range['text']) : undefined;
+}
+
+const NUMBER = '(-?\\d+(?:\\.\\d+)?)';
+const BETWEEN = new RegExp(`^\\s*${NUMBER}\\s*(?:-|–|to)\\s*${NUMBER}`);
+const BELOW = new RegExp(`^\\s*(<=|≤|<)\\s*${NUMBER}`);
+const ABOVE = new RegExp(`^\\s*(>=|≥|>)\\s*${NUMBER}`);
+
+/** A range written as text: "232-1245", "232 - 1245 pg/mL", "<5.7", "<= 5.6", ">200". */
+export function parseRangeText(value: string): Bounds | undefined {
+  const between = BETWEEN.exec(value);
+  if (between !== null) {
+    return { low: Number(between[1]), high: Number(between[2]), text: value.trim() };
+  }
+  const below = BELOW.exec(value);
+  if (below !== null) {
+    return { high: Number(below[2]), highExclusive: below[1] === '<', text: value.trim() };
+  }
+  const above = ABOVE.exec(value);
+  if (above !== null) {
+    return { low: Number(above[2]), lowExclusive: above[1] === '>', text: value.trim() };
+  }
+  return undefined;
+}
+
+/** The measure's thresholds, in its unit. */
+function thresholdFlag(value: number, measure: Measure): { flag: ResultFlag; basis: string } | undefined {
+  const { lowBelow, borderlineBelow, borderlineFrom, highFrom, unit } = measure;
+  if (lowBelow === undefined && borderlineBelow === undefined && borderlineFrom === undefined && highFrom === undefined) {
+    return undefined;
+  }
+  const basis = (words: string): { basis: string } => ({ basis: `threshold: ${words} ${unit}` });
+  if (lowBelow !== undefined && value < lowBelow) {
+    return { flag: 'low', ...basis(`below ${String(lowBelow)}`) };
+  }
+  if (highFrom !== undefined && value >= highFrom) {
+    return { flag: 'high', ...basis(`${String(highFrom)} or more`) };
+  }
+  if (borderlineBelow !== undefined && value < borderlineBelow) {
+    return { flag: 'borderline', ...basis(`${String(lowBelow ?? '')}-${String(borderlineBelow)}`) };
+  }
+  if (borderlineFrom !== undefined && value >= borderlineFrom) {
+    return { flag: 'borderline', ...basis(`${String(borderlineFrom)}-${String(highFrom ?? '')}`) };
+  }
+  return { flag: 'normal', ...basis('within') };
+}
+
+function interpretationFlag(value: unknown, knowledge: ResultKnowledge): ResultFlag | undefined {
+  for (const concept of asArray(value).filter(isObject)) {
+    for (const coding of asArray(concept['coding']).filter(isObject)) {
+      const flag = knowledge.interpretationCodes.get(text(coding['code']));
+      if (flag !== undefined) {
+        return flag;
+      }
+    }
+    const word = wordFlag(conceptText(concept), knowledge);
+    if (word !== undefined) {
+      return word;
+    }
+  }
+  return undefined;
+}
+
+function codedFlag(concept: Json, knowledge: ResultKnowledge): ResultFlag | undefined {
+  for (const coding of asArray(concept['coding']).filter(isObject)) {
+    const flag = knowledge.valueCodes.get(`${text(coding['system'])}|${text(coding['code'])}`);
+    if (flag !== undefined) {
+      return flag;
+    }
+  }
+  for (const coding of asArray(concept['coding']).filter(isObject)) {
+    const flag = wordFlag(text(coding['display']), knowledge);
+    if (flag !== undefined) {
+      return flag;
+    }
+  }
+  return wordFlag(text(concept['text']), knowledge);
+}
+
+function conceptText(concept: Json): string {
+  const display = asArray(concept['coding'])
+    .filter(isObject)
+    .map((c) => text(c['display']))
+    .find((d) => d !== '');
+  return text(concept['text']) || display || '';
+}
+
+/** A written result ("Positive", "NOT DETECTED.", "non-reactive") or undefined when it is not one of the words. */
+function wordFlag(value: string, knowledge: ResultKnowledge): ResultFlag | undefined {
+  const normalised = value
+    .toLowerCase()
+    .replace(/\(qualifier value\)/g, '')
+    .replace(/[.!:;,]+$/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return normalised === '' ? undefined : knowledge.valueWords.get(normalised);
+}
