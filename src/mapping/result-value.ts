@@ -81,6 +81,11 @@ function readValue(resource: FhirResource, knowledge: ResultKnowledge, measure: 
       return { value: '', text: 'a result recorded' };
     }
   }
+  // A panel (CBC, metabolic panel) carries its results as members or components (FHIR R4 Observation.hasMember,
+  // Observation.component): with them, the panel was resulted.
+  if (asArray(field(resource, 'hasMember')).length > 0 || asArray(field(resource, 'component')).length > 0) {
+    return { value: '', text: 'panel resulted' };
+  }
   return undefined;
 }
 
