@@ -77,7 +77,7 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
 
   const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile);
   const orderables = loadOrderables(join(knowledgeDir, 'cards', 'orderables.json'), codeIndex);
-  const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables);
+  const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables, new Set(mapping.fields.map((f) => f.field)));
   const ruleCommonFile = join(knowledgeDir, 'cards', 'common.jsonata');
   const ruleCommon = existsSync(ruleCommonFile) ? compile(ruleCommonFile) : undefined;
   for (const id of site.disabledRules) {
@@ -201,10 +201,13 @@ function loadOrderables(file: string, index: CodeIndex): Map<string, Orderable> 
 const indicator = { enum: ['info', 'warning', 'critical'] } as const;
 const cardSchema = {
   type: 'object',
-  required: ['id', 'title', 'hooks', 'indicator', 'summary', 'guidance', 'source'],
+  required: ['id', 'title', 'hooks', 'facts', 'indicator', 'summary', 'guidance', 'source'],
   additionalProperties: false,
   properties: {
     id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,99}$' },
+    // The decision-model fields the condition reads (checked against the JSONata by a test): a card whose facts
+    // are incomplete says which data could not be read.
+    facts: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
     title: { type: 'string', minLength: 1, maxLength: 200 },
     hooks: {
       type: 'array',
@@ -262,7 +265,8 @@ function orderableLiterals(source: string): string[] {
 function loadRules(
   dir: string,
   compile: (file: string) => CompiledExpression,
-  orderables: ReadonlyMap<string, Orderable>
+  orderables: ReadonlyMap<string, Orderable>,
+  modelFields: ReadonlySet<string>
 ): Rule[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && f !== 'orderables.json' && f !== 'settings.json')
@@ -273,6 +277,11 @@ function loadRules(
     if (`${template.id}.json` !== name) {
       throw new KnowledgeError(file, '$.id', `id '${template.id}' must match the file name`);
     }
+    template.facts.forEach((fact, i) => {
+      if (!modelFields.has(fact)) {
+        throw new KnowledgeError(file, `$.facts[${String(i)}]`, `'${fact}' is not a decision-model field`);
+      }
+    });
     const urgent = [template.indicator, ...(template.escalatesTo ?? [])].some((i) => i !== 'info');
     if (urgent && template.overrideReasons === undefined) {
       // rules.md section 4: override reasons on every warning / critical card.
