@@ -65,11 +65,18 @@ export function bundleRequest(
       continue;
     }
     served.add(type);
+    // The Medications that orders reference go with them, as a server answers `_include=...:medication`.
+    const included = /[?&]_include=[A-Za-z]+:medication\b/.test(spec.template)
+      ? resources.filter((r) => r.resourceType === 'Medication')
+      : [];
     prefetch[spec.key] = {
       resourceType: 'Bundle',
       type: 'searchset',
       total: ofType.length,
-      entry: ofType.map((resource) => ({ resource, search: { mode: 'match' } })),
+      entry: [
+        ...ofType.map((resource) => ({ resource, search: { mode: 'match' } })),
+        ...included.map((resource) => ({ resource, search: { mode: 'include' } })),
+      ],
     };
   }
 

@@ -64,8 +64,11 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
       );
     }
   }
-  const shapes = loadDataShapes(join(knowledgeDir, 'mappings'), site.thresholds, site.file, (concept) =>
-    concept.startsWith('lab-') && codeIndex.sets.has(concept)
+  const shapes = loadDataShapes(
+    join(knowledgeDir, 'mappings'),
+    site.thresholds,
+    site.file,
+    (concept) => concept.startsWith('lab-') && codeIndex.sets.has(concept)
   );
   const functions = mappingFunctions(codeIndex);
   const compile = (file: string): CompiledExpression => {
@@ -77,7 +80,12 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
 
   const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile);
   const orderables = loadOrderables(join(knowledgeDir, 'cards', 'orderables.json'), codeIndex);
-  const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables, new Set(mapping.fields.map((f) => f.field)));
+  const rules = loadRules(
+    join(knowledgeDir, 'cards'),
+    compile,
+    orderables,
+    new Set(mapping.fields.map((f) => f.field))
+  );
   const ruleCommonFile = join(knowledgeDir, 'cards', 'common.jsonata');
   const ruleCommon = existsSync(ruleCommonFile) ? compile(ruleCommonFile) : undefined;
   for (const id of site.disabledRules) {
@@ -132,7 +140,11 @@ function loadMapping(dir: string, compile: (file: string) => CompiledExpression)
   manifest.fields.forEach(({ reads }, i) => {
     (reads ?? []).forEach((read, j) => {
       if (!manifest.fields.slice(0, i).some((f) => f.field === read)) {
-        throw new KnowledgeError(file, `$.fields[${String(i)}].reads[${String(j)}]`, `'${read}' is not a field before it`);
+        throw new KnowledgeError(
+          file,
+          `$.fields[${String(i)}].reads[${String(j)}]`,
+          `'${read}' is not a field before it`
+        );
       }
     });
   });

@@ -98,7 +98,11 @@ export function loadServiceDefinitions(
   for (const [key, template] of Object.entries(templates)) {
     template.feeds.forEach((field, i) => {
       if (!modelFields.has(field)) {
-        throw new KnowledgeError(templatesFile, `$.${key}.feeds[${String(i)}]`, `'${field}' is not a decision-model field`);
+        throw new KnowledgeError(
+          templatesFile,
+          `$.${key}.feeds[${String(i)}]`,
+          `'${field}' is not a decision-model field`
+        );
       }
     });
     expanded.set(key, {

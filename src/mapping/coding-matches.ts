@@ -39,7 +39,11 @@ const ELEMENTS: Readonly<Record<string, readonly (readonly [string, MatchPath, b
 const NO_MATCHES: readonly ItemMatch[] = [];
 
 /** Every value set a record's meaningful codes belong to, with where on the record each matched. */
-export function matchesOf(resource: FhirResource, index: CodeIndex, medications: MedicationIndex): readonly ItemMatch[] {
+export function matchesOf(
+  resource: FhirResource,
+  index: CodeIndex,
+  medications: MedicationIndex
+): readonly ItemMatch[] {
   const elements = ELEMENTS[resource.resourceType];
   if (elements === undefined) {
     return NO_MATCHES;

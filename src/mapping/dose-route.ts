@@ -70,7 +70,12 @@ export function routeOf(
           return { route: coded, basis: `route ${text(coding['display']) || text(coding['code'])}` };
         }
       }
-      const texts = [text(concept['text']), ...asArray(concept['coding']).filter(isObject).map((c) => text(c['display']))];
+      const texts = [
+        text(concept['text']),
+        ...asArray(concept['coding'])
+          .filter(isObject)
+          .map((c) => text(c['display'])),
+      ];
       for (const value of texts) {
         const found = findWord(value, knowledge.words);
         if (found !== undefined) {

@@ -29,7 +29,11 @@ export interface PrepareOptions {
   readonly draftOrders?: ResourceBundle;
   readonly selections?: readonly string[];
   /** Daily dose calculator for medication drafts (needs the latest weight, known only after indexing). */
-  readonly doseOf?: (draft: FhirResource, medicationNames: readonly string[], weightKg: number | undefined) => DailyDose;
+  readonly doseOf?: (
+    draft: FhirResource,
+    medicationNames: readonly string[],
+    weightKg: number | undefined
+  ) => DailyDose;
 }
 
 const LAB = 'lab-';
@@ -138,7 +142,8 @@ export function prepareInput(
       const base = toItem(resource, ref, matchesOf(resource, index, medications), recordDate(resource) ?? '', todayDay);
       const selected = selections.has(ref);
       const names = medicationTexts(resource, medications);
-      const route = resource.resourceType === 'MedicationRequest' ? routeOf(resource, names, options.shapes.routes) : undefined;
+      const route =
+        resource.resourceType === 'MedicationRequest' ? routeOf(resource, names, options.shapes.routes) : undefined;
       const dose =
         resource.resourceType === 'MedicationRequest' && options.doseOf !== undefined
           ? {

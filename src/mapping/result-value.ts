@@ -28,7 +28,12 @@ export function readResult(resource: FhirResource, knowledge: ResultKnowledge, m
   if (value === undefined) {
     return { flag: 'unknown', done };
   }
-  return { ...valueFields(value), flag: value.flag ?? 'unknown', done, ...(value.basis === undefined ? {} : { basis: value.basis }) };
+  return {
+    ...valueFields(value),
+    flag: value.flag ?? 'unknown',
+    done,
+    ...(value.basis === undefined ? {} : { basis: value.basis }),
+  };
 }
 
 interface Value {
@@ -43,11 +48,17 @@ function valueFields(value: Value): Pick<ResultValue, 'value' | 'unit' | 'text'>
   return { value: value.value, ...(value.unit === undefined ? {} : { unit: value.unit }), text: value.text };
 }
 
-function readValue(resource: FhirResource, knowledge: ResultKnowledge, measure: Measure | undefined): Value | undefined {
+function readValue(
+  resource: FhirResource,
+  knowledge: ResultKnowledge,
+  measure: Measure | undefined
+): Value | undefined {
   const quantity = field(resource, 'valueQuantity');
   if (isObject(quantity) && typeof quantity['value'] === 'number') {
+    // The UCUM code converts; the unit as written is what a clinician reads.
     const unit = text(quantity['code']) || text(quantity['unit']);
-    return numeric(quantity['value'], unit, text(quantity['comparator']), resource, measure);
+    const shown = text(quantity['unit']) || unit;
+    return numeric(quantity['value'], unit, text(quantity['comparator']), resource, measure, shown);
   }
   const integer = field(resource, 'valueInteger');
   if (typeof integer === 'number') {
@@ -95,9 +106,10 @@ function numeric(
   unit: string,
   comparator: string,
   resource: FhirResource,
-  measure: Measure | undefined
+  measure: Measure | undefined,
+  shown = unit
 ): Value {
-  const sent = `${comparator}${String(raw)}${unit === '' ? '' : ` ${unit}`}`;
+  const sent = `${comparator}${String(raw)}${shown === '' ? '' : ` ${shown}`}`;
   const converted = measure === undefined ? undefined : toMeasureUnit(raw, unit, measure);
   const value = converted === undefined ? raw : roundValue(converted);
   const shownUnit = converted === undefined ? unit : measure?.unit;
@@ -187,7 +199,12 @@ function boundsOf(range: Json, unit: string, measure: Measure | undefined): Boun
   const low = bound('low');
   const high = bound('high');
   if (low !== undefined || high !== undefined) {
-    const shown = low !== undefined && high !== undefined ? `${String(low)}-${String(high)}` : low !== undefined ? `>=${String(low)}` : `<=${String(high)}`;
+    const shown =
+      low !== undefined && high !== undefined
+        ? `${String(low)}-${String(high)}`
+        : low !== undefined
+          ? `>=${String(low)}`
+          : `<=${String(high)}`;
     return { ...(low === undefined ? {} : { low }), ...(high === undefined ? {} : { high }), text: shown };
   }
   return typeof range['text'] === 'string' ? parseRangeText(range['text']) : undefined;
@@ -218,23 +235,28 @@ export function parseRangeText(value: string): Bounds | undefined {
 /** The measure's thresholds, in its unit. */
 function thresholdFlag(value: number, measure: Measure): { flag: ResultFlag; basis: string } | undefined {
   const { lowBelow, borderlineBelow, borderlineFrom, highFrom, unit } = measure;
-  if (lowBelow === undefined && borderlineBelow === undefined && borderlineFrom === undefined && highFrom === undefined) {
+  if (
+    lowBelow === undefined &&
+    borderlineBelow === undefined &&
+    borderlineFrom === undefined &&
+    highFrom === undefined
+  ) {
     return undefined;
   }
-  const basis = (words: string): { basis: string } => ({ basis: `threshold: ${words} ${unit}` });
+  const basis = (words: string): { basis: string } => ({ basis: `threshold: ${words}` });
   if (lowBelow !== undefined && value < lowBelow) {
-    return { flag: 'low', ...basis(`below ${String(lowBelow)}`) };
+    return { flag: 'low', ...basis(`below ${String(lowBelow)} ${unit}`) };
   }
   if (highFrom !== undefined && value >= highFrom) {
-    return { flag: 'high', ...basis(`${String(highFrom)} or more`) };
+    return { flag: 'high', ...basis(`${String(highFrom)} ${unit} or more`) };
   }
   if (borderlineBelow !== undefined && value < borderlineBelow) {
-    return { flag: 'borderline', ...basis(`${String(lowBelow ?? '')}-${String(borderlineBelow)}`) };
+    return { flag: 'borderline', ...basis(`${String(lowBelow ?? '')}-${String(borderlineBelow)} ${unit}`) };
   }
   if (borderlineFrom !== undefined && value >= borderlineFrom) {
-    return { flag: 'borderline', ...basis(`${String(borderlineFrom)}-${String(highFrom ?? '')}`) };
+    return { flag: 'borderline', ...basis(`${String(borderlineFrom)}-${String(highFrom ?? '')} ${unit}`) };
   }
-  return { flag: 'normal', ...basis('within') };
+  return { flag: 'normal', ...basis(`within the ${unit} thresholds`) };
 }
 
 function interpretationFlag(value: unknown, knowledge: ResultKnowledge): ResultFlag | undefined {

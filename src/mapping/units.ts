@@ -28,8 +28,8 @@ const ucum = (): UcumUtils => {
 /** Spellings clients send that are not UCUM codes, and the UCUM code they mean. */
 const SPELLINGS: Readonly<Record<string, string>> = {
   mcg: 'ug',
-  'µg': 'ug',
-  'μg': 'ug',
+  µg: 'ug',
+  μg: 'ug',
   'mcg/dl': 'ug/dL',
   'µmol/l': 'umol/L',
   'μmol/l': 'umol/L',
@@ -80,12 +80,7 @@ export function convertUnit(value: number, from: string, to: string, molecularWe
   if (factor === undefined) {
     let result: { status: string; toVal?: number } | undefined;
     try {
-      result = ucum().convertUnitTo(
-        source,
-        1,
-        target,
-        molecularWeight === undefined ? undefined : { molecularWeight }
-      );
+      result = ucum().convertUnitTo(source, 1, target, molecularWeight === undefined ? undefined : { molecularWeight });
     } catch {
       result = undefined;
     }

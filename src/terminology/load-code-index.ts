@@ -55,7 +55,9 @@ export function loadCodeIndex(
     readJsonFile(aliasFile),
     aliasFile
   );
-  const systems = new Set(sets.flatMap((set) => [...set.codes.keys()].map((key) => key.slice(0, key.lastIndexOf('|')))));
+  const systems = new Set(
+    sets.flatMap((set) => [...set.codes.keys()].map((key) => key.slice(0, key.lastIndexOf('|'))))
+  );
   for (const [alias, { system }] of Object.entries(aliases)) {
     if (!systems.has(system)) {
       throw new KnowledgeError(aliasFile, `$.aliases.${alias}.system`, `'${system}' is not a system of the value sets`);

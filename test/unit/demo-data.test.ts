@@ -36,8 +36,8 @@ describe('relative dates of the demo data', () => {
 const demo = loadDemoData(defaultDemoDir(), TODAY);
 
 describe('the demo patients and orders', () => {
-  test('35 patients, each with a readable name, and their orders', () => {
-    expect(demo.patients.length).toBe(35);
+  test('42 patients, each with a readable name, and their orders', () => {
+    expect(demo.patients.length).toBe(42);
     for (const patient of demo.patients) {
       expect(patient.name, patient.id).toMatch(/^\S+ \S+/);
       expect(patient.summary, patient.id).not.toBe('');
