@@ -51,7 +51,9 @@ function expectCaveats(cards: readonly Card[], label: string, incomplete: Readon
 }
 
 const post = (body: Record<string, unknown>) =>
-  request(service.app).post(`/cds-services/ctd-neuropathy-${String(body['hook'])}`).send(body);
+  request(service.app)
+    .post(`/cds-services/ctd-neuropathy-${String(body['hook'])}`)
+    .send(body);
 
 const fixtureNames = readdirSync(join(import.meta.dirname, '..', 'fixtures', 'requests')).map((f) =>
   f.replace(/\.json$/, '')
