@@ -5,6 +5,7 @@ import type { HookName } from '../cds-hooks/types.js';
 import type { PrefetchSpec } from '../gather/gather.js';
 import { loadDataShapes, type DataShapes } from '../mapping/data-shapes.js';
 import { compileExpression, type CompiledExpression, type Guardrails } from '../mapping/jsonata-runtime.js';
+import { loadMapping } from '../mapping/decision-model-manifest.js';
 import type { DecisionModelMapping } from '../mapping/map-decision-model.js';
 import { mappingFunctions } from '../mapping/mapping-functions.js';
 import type { CardTemplate, Rule } from '../rules/rule.js';
@@ -104,59 +105,6 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
     });
   }
   return { services, codeIndex, mapping, rules, ruleCommon, orderables, site, shapes };
-}
-
-const manifestSchema = {
-  type: 'object',
-  required: ['fields'],
-  additionalProperties: false,
-  properties: {
-    description: { type: 'string' },
-    common: { type: 'string', pattern: '^[a-z0-9-]+\\.jsonata$' },
-    fields: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['field', 'expression'],
-        additionalProperties: false,
-        properties: {
-          field: { type: 'string', pattern: '^[a-zA-Z]+$' },
-          expression: { type: 'string', pattern: '^[a-z0-9-]+\\.jsonata$' },
-          facts: { type: 'array', items: { type: 'string', pattern: '^[a-zA-Z]+$' } },
-          reads: { type: 'array', items: { type: 'string', pattern: '^[a-zA-Z]+$' } },
-        },
-      },
-    },
-  },
-} as const;
-
-function loadMapping(dir: string, compile: (file: string) => CompiledExpression): DecisionModelMapping {
-  const file = join(dir, 'decision-model.json');
-  const manifest = checkSchema<{
-    common?: string;
-    fields: { field: string; expression: string; facts?: string[]; reads?: string[] }[];
-  }>(manifestSchema, readJsonFile(file), file);
-  manifest.fields.forEach(({ reads }, i) => {
-    (reads ?? []).forEach((read, j) => {
-      if (!manifest.fields.slice(0, i).some((f) => f.field === read)) {
-        throw new KnowledgeError(
-          file,
-          `$.fields[${String(i)}].reads[${String(j)}]`,
-          `'${read}' is not a field before it`
-        );
-      }
-    });
-  });
-  return {
-    common: manifest.common === undefined ? undefined : compile(join(dir, manifest.common)),
-    fields: manifest.fields.map(({ field, expression, facts, reads }) => ({
-      field,
-      expression: compile(join(dir, expression)),
-      ...(facts === undefined ? {} : { facts }),
-      ...(reads === undefined ? {} : { reads }),
-    })),
-  };
 }
 
 const orderablesSchema = {

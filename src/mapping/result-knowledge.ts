@@ -125,7 +125,18 @@ export function compileResultKnowledge(
 ): ResultKnowledge {
   const parsed = checkSchema<ResultsFile>(schema, value, file);
   const measures = new Map<string, Measure>();
-  for (const [id, { source: _source, ...measure }] of Object.entries(parsed.measures)) {
+  for (const [id, entry] of Object.entries(parsed.measures)) {
+    const measure: Omit<Measure, 'id'> = {
+      concept: entry.concept,
+      unit: entry.unit,
+      ...(entry.codes === undefined ? {} : { codes: entry.codes }),
+      ...(entry.molecularWeight === undefined ? {} : { molecularWeight: entry.molecularWeight }),
+      ...(entry.equations === undefined ? {} : { equations: entry.equations }),
+      ...(entry.lowBelow === undefined ? {} : { lowBelow: entry.lowBelow }),
+      ...(entry.borderlineBelow === undefined ? {} : { borderlineBelow: entry.borderlineBelow }),
+      ...(entry.borderlineFrom === undefined ? {} : { borderlineFrom: entry.borderlineFrom }),
+      ...(entry.highFrom === undefined ? {} : { highFrom: entry.highFrom }),
+    };
     if (!isLabConcept(measure.concept)) {
       throw new KnowledgeError(file, `$.measures.${id}.concept`, `'${measure.concept}' is not a lab value set`);
     }

@@ -114,11 +114,7 @@ describe('site ConceptMaps: local codes count as the standard codes they map to'
       { ...labMap, group: [{ ...labMap.group[0], element: [{ target: [{ code: '2132-9', equivalence: 'equal' }] }] }] },
       /at \$\.conceptMaps\[0\]\.group\[0\]\.element\[0\]: is missing required field 'code'/,
     ],
-    [
-      'not a ConceptMap',
-      { resourceType: 'ValueSet' },
-      /site\.json at \$\.conceptMaps\[0\]/,
-    ],
+    ['not a ConceptMap', { resourceType: 'ValueSet' }, /site\.json at \$\.conceptMaps\[0\]/],
   ])('start-up stops on %s, naming the file and the path', (_name, map, message) => {
     expect(load(siteFolder({ conceptMaps: [map] }))).toThrow(message);
   });
