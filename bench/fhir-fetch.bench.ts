@@ -1,5 +1,5 @@
 /**
- * FHIR fetch path (issue 9): a patient-view request without prefetch, so the service queries the CDS Client's FHIR
+ * FHIR fetch path: a patient-view request without prefetch, so the service queries the CDS Client's FHIR
  * server itself, through the real fhir-kit-client adapter, over loopback HTTP. The stub FHIR server answers each
  * query after an added latency (the Observation searches are the slowest, as on real EHRs). The baseline, measured
  * in the same run through the same client, is the slowest single query alone: 1.0x means the queries ran perfectly

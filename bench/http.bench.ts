@@ -1,5 +1,5 @@
 /**
- * Over loopback HTTP, against a server process started here (issue 9):
+ * Over loopback HTTP, against a server process started here:
  * - throughput at 10 connections (autocannon) and one-at-a-time latency (an hrtime client: autocannon's histogram
  *   has whole milliseconds) of the real patient-view endpoint against POST /bench/ack, an endpoint of the same app
  *   with the same body parser and limit that answers {"cards": []} (bench/lib/bench-server.ts);

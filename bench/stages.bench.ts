@@ -1,5 +1,5 @@
 /**
- * In-process scenario (issue 9): parse, validate, gather, map, decide, render and the whole handler for patient-view
+ * In-process scenario: parse, validate, gather, map, decide, render and the whole handler for patient-view
  * requests of 10 to 10,000 prefetched resources. The whole handler is what the HTTP route does after the bytes
  * have arrived: JSON.parse, schema validation, the pipeline, JSON.stringify of the response. Its ratio to JSON.parse
  * of the same body is the number to watch (goal: at most 1.5x at 1,000 and 10,000 resources).

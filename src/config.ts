@@ -20,7 +20,7 @@ export interface Config {
   readonly publicBaseUrl: string | undefined;
   /** Directory holding hooks/, cards/ and mappings/. */
   readonly knowledgeDir: string;
-  /** JSON file with per-site overrides: rule switches, look-backs, rule settings (README "Site configuration"). */
+  /** JSON file with per-site overrides: rule switches, look-backs, rule settings (docs/operations.md). */
   readonly siteConfigFile: string | undefined;
   readonly bodyLimitBytes: number;
   readonly maxBundleEntries: number;
@@ -46,7 +46,7 @@ export interface Config {
   readonly maxJsonDepth: number;
   /**
    * Worker threads that evaluate service calls (0: on the main thread). Default: one per core, so that a large
-   * request never holds up the others and every core is used (README "Performance").
+   * request never holds up the others and every core is used (docs/performance.md).
    */
   readonly workers: number;
   /** Heap limit of each worker thread, MB: one pathological request ends its worker, not the process. */
@@ -57,7 +57,7 @@ export interface Config {
   readonly demoFhirToken: string;
   /** The demo FHIR server also answers requests without a token (the CDS Hooks Sandbox sends none). */
   readonly demoFhirOpen: boolean;
-  /** Client authentication (spec "Trusting CDS Clients"); README "Security". */
+  /** Client authentication (spec "Trusting CDS Clients"); docs/security.md. */
   readonly auth: AuthConfig;
   /** Redis for state shared between instances (the JWT `jti` replay cache); unset: in memory. */
   readonly redisUrl: string | undefined;

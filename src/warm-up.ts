@@ -5,7 +5,7 @@ import type { LoadedService } from './knowledge/load-knowledge.js';
 
 /**
  * Runs each service once on a synthetic patient before the service reports ready: JSONata's first evaluation in a
- * process is ~7x slower than warm ones (research/performance.md section 2), and clinicians should not pay for it.
+ * process is ~7x slower than warm ones (measured), and clinicians should not pay for it.
  */
 export async function warmUp(services: Iterable<LoadedService>, pipeline: PipelineDeps): Promise<void> {
   for (const service of services) {

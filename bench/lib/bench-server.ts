@@ -1,8 +1,8 @@
 /**
  * The service as production runs it (openService: workers, file feedback store), plus one bench-only endpoint in
  * front of it: POST /bench/ack, which reads and parses the body with the service's own JSON parser and limits and
- * answers {"cards": []}. That endpoint is the floor the real one is compared with (issue 9: "a minimal endpoint in
- * the same app with the same body limit"). Prints {"port": n} once listening and ready.
+ * answers {"cards": []}. That endpoint is the floor the real one is compared with (a minimal endpoint in the same
+ * app with the same body limit). Prints {"port": n} once listening and ready.
  */
 import express from 'express';
 import { createServer } from 'node:http';

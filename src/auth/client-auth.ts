@@ -22,7 +22,7 @@ export const noClientAuth: RequestHandler = (_req, _res, next) => {
 
 /**
  * The client-authentication middleware for AUTH_MODE=required, configured by TRUSTED_CLIENTS, JWT_* and
- * PUBLIC_BASE_URL (README "Security"). Reads and checks the trusted-clients file: call at start-up only.
+ * PUBLIC_BASE_URL (docs/security.md). Reads and checks the trusted-clients file: call at start-up only.
  */
 export function createClientAuth(
   auth: AuthConfig,

@@ -107,7 +107,7 @@ const fileSchema = {
 const SECRET_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /**
- * Reads and checks the trusted-clients file (README "Security"). A bad file stops start-up with a message naming
+ * Reads and checks the trusted-clients file (docs/security.md). A bad file stops start-up with a message naming
  * the file and the JSON path, like a bad knowledge file.
  */
 export function loadTrustedClients(

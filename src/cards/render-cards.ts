@@ -104,7 +104,7 @@ function buildSuggestions(
 ): BuiltSuggestions {
   const { model } = context;
   // Never suggest what is already ordered (open orders) or drafted in this session: an accepted suggestion must
-  // not trigger its own card again (alert loops seen in the CDC opioid pilots, research/peers.md).
+  // not trigger its own card again (alert loops seen in the CDC opioid CDS pilots).
   const existing = new Set<string>([
     ...model.orders.map((o) => o.concept),
     ...model.draftOrders.flatMap((d) => d.concepts),

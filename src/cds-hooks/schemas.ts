@@ -87,7 +87,10 @@ export function requestSchema(limits: SchemaLimits): Record<string, unknown> {
   };
 }
 
-/** Hook context schemas from ../shared/spec/hooks/*.md (context tables). Extra fields are allowed (minor versions). */
+/**
+ * Hook context schemas from the context tables of each hook's specification (https://cds-hooks.org/hooks/patient-view/,
+ * .../order-select/, .../order-sign/). Extra fields are allowed (minor versions).
+ */
 export function contextSchema(hook: HookName, limits: SchemaLimits): Record<string, unknown> {
   const userTypes =
     hook === 'patient-view'

@@ -1,6 +1,6 @@
 /**
- * CDS Hooks types, named and shaped as in the specification (../shared/spec/cds-hooks-spec.md, 3.0 ballot text,
- * a superset of 2.0). Each has a JSON Schema twin in ./schemas; tests check the two agree on fixtures.
+ * CDS Hooks types, named and shaped as in the specification (the 3.0 ballot text, https://build.fhir.org/ig/HL7/cds-hooks/,
+ * a superset of 2.0, https://cds-hooks.hl7.org/2.0/). Each has a JSON Schema twin in ./schemas; tests check the two agree on fixtures.
  */
 import type { Bundle, FhirResource } from 'fhir/r4';
 

@@ -20,7 +20,7 @@ export type JwsAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 export interface AuthConfig {
   /** `required`: every call to a protected path carries a valid client JWT; `off`: no check (development). */
   readonly mode: 'off' | 'required';
-  /** The trusted-clients JSON file (README "Security"); set whenever mode is `required`. */
+  /** The trusted-clients JSON file (docs/security.md); set whenever mode is `required`. */
   readonly trustedClientsFile: string | undefined;
   /** Algorithms accepted unless a trusted client names its own. Spec: ES384 and RS384 are RECOMMENDED. */
   readonly algorithms: readonly JwsAlgorithm[];

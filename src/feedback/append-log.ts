@@ -21,7 +21,7 @@ const CHUNK_BYTES = 1 << 20;
  * is as durable as its content.
  *
  * One writer process only: two processes appending to one file would each keep their own idea of its size and
- * contents (README "Feedback storage").
+ * contents (docs/feedback-and-metrics.md).
  */
 export class AppendLog {
   /** Appends run one after another, whoever calls. */

@@ -16,7 +16,7 @@ export interface RuleAnalytics extends Rates {
   readonly ruleId: string;
 }
 
-/** GET /analytics/feedback (README "Feedback analytics"). */
+/** GET /analytics/feedback (docs/feedback-and-metrics.md). */
 export interface FeedbackAnalytics {
   readonly window: { readonly since: string | null; readonly until: string | null };
   readonly rules: readonly RuleAnalytics[];

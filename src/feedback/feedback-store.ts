@@ -8,7 +8,7 @@ export interface SaveResult {
 }
 
 /**
- * Where feedback and the cards shown are kept (README "Feedback storage").
+ * Where feedback and the cards shown are kept (docs/feedback-and-metrics.md).
  *
  * Feedback: `save` resolves only once the records are durably stored (a 200 promises that), and stores each
  * idempotency key once, also under concurrent posts. Cards shown: `recordCardShown` returns at once and the store

@@ -20,7 +20,7 @@ export interface ReasonTally {
 }
 
 /**
- * The counts of one rule in a window, as every store computes them (README "Feedback analytics" defines them):
+ * The counts of one rule in a window, as every store computes them (docs/feedback-and-metrics.md defines them):
  * - `cardsShown`: cards of the rule returned in the window (by the time the service returned them);
  * - each card with feedback in the window (by `outcomeTimestamp`) counts once, under its latest outcome there
  *   (ties: `accepted` first, then the smaller idempotency key), in `accepted` or `overridden`;

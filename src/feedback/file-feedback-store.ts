@@ -36,7 +36,7 @@ interface PendingSave {
  * same key posted concurrently is stored once, and every resolved save is on disk.
  *
  * Single writer: exactly one process may open a directory. Worker processes must hand their feedback to the process
- * that owns the store (README "Feedback storage"); PostgreSQL is the store for several writers.
+ * that owns the store (docs/feedback-and-metrics.md); PostgreSQL is the store for several writers.
  */
 export class FileFeedbackStore implements FeedbackStore {
   private readonly records = new Map<string, FeedbackRecord>();

@@ -4,7 +4,7 @@ import { FetchFailure, type FhirReaderFactory } from './fhir-reader.js';
 
 /**
  * FhirReader over fhir-kit-client 2 (native fetch). fhir-kit-client has no default timeout, so every call carries
- * the request's deadline signal (research/performance.md section 3.3).
+ * the request's deadline signal.
  */
 export const createFhirKitReader: FhirReaderFactory = (fhirServer, accessToken) => {
   const client = new Client({

@@ -7,8 +7,9 @@ import { facts } from './cds-routes.js';
 import { methodNotAllowed } from './error-handler.js';
 
 /**
- * GET /analytics/feedback: per rule, cards shown, accepted, overridden, override reasons, rates (README). Protected
- * like the CDS endpoints, by the client JWT (app.ts PROTECTED_PATHS): a dashboard is registered as a trusted client.
+ * GET /analytics/feedback: per rule, cards shown, accepted, overridden, override reasons, rates
+ * (docs/feedback-and-metrics.md). Protected like the CDS endpoints, by the client JWT (app.ts PROTECTED_PATHS): a
+ * dashboard is registered as a trusted client.
  */
 export function analyticsRoutes(feedbackStore: FeedbackStore): Router {
   const router = Router();

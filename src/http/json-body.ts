@@ -14,7 +14,7 @@ class NotUtf8 extends Error {
  */
 export function jsonBody(options: { readonly limitBytes: number; readonly maxDepth: number }): RequestHandler {
   return express.json({
-    // The default 100 kB limit rejects ordinary prefetch (research/performance.md 3.2); the limit is deliberate.
+    // The default 100 kB limit rejects ordinary prefetch (docs/performance.md); the limit is deliberate.
     limit: options.limitBytes,
     strict: true,
     type: ['application/json', 'application/*+json'],

@@ -9,7 +9,7 @@ import { methodNotAllowed } from './error-handler.js';
 /**
  * GET /metrics in the Prometheus text format. A scraper is not a CDS Client and has no client JWT, so metrics have
  * their own secret: with METRICS_TOKEN set, `Authorization: Bearer <METRICS_TOKEN>` is required; without it the
- * endpoint is open in development and refused in production (README "Metrics").
+ * endpoint is open in development and refused in production (docs/feedback-and-metrics.md).
  */
 export function metricsRoute(metrics: ServiceMetrics, config: Pick<Config, 'metricsToken' | 'mode'>): Router {
   const router = Router();

@@ -6,9 +6,9 @@ import { KnowledgeError, readJsonFile } from './knowledge-error.js';
 
 /**
  * Local policy: look-backs per lab concept (default mappings/lookbacks.json), rule thresholds (default
- * cards/settings.json), rule switches, result thresholds (default mappings/results.json), and the terminology
- * confidence policy. A site overrides any of them in the JSON file named by SITE_CONFIG (README "Site
- * configuration").
+ * cards/settings.json), rule switches, result thresholds (default mappings/results.json), site ConceptMaps, and the
+ * terminology confidence policy. A site overrides any of them in the JSON file named by SITE_CONFIG
+ * (docs/operations.md, docs/data-shapes.md).
  */
 export interface SiteSettings {
   readonly lookbacks: Readonly<Record<string, number>>;

@@ -1,9 +1,9 @@
 import type { Route } from './dose-route.js';
 
 /**
- * The neuropathy decision model (../shared/knowledge/rules.md section 1): what the JSONata mappings in mappings/
- * produce from FHIR data, and what the rules in cards/ read. Concept names are the value set ids of
- * mappings/valuesets (e.g. `ctd-sle`, `lab-b12`), one vocabulary throughout.
+ * The neuropathy decision model (section 1 of the clinical specification, described in docs/knowledge.md): what the
+ * JSONata mappings in mappings/ produce from FHIR data, and what the rules in cards/ read. Concept names are the
+ * value set ids of mappings/valuesets (e.g. `ctd-sle`, `lab-b12`), one vocabulary throughout.
  *
  * The JSON Schema twin is mappings/decision-model.schema.json; tests validate every mapping output against it.
  */

@@ -4,7 +4,7 @@ import { KnowledgeError } from '../knowledge/knowledge-error.js';
 
 /**
  * The only importer of jsonata. Expressions are compiled once at start-up with the `timeout` and `stack`
- * guardrails (not `sequence`, which costs +63%: research/performance.md section 2); input size is bounded by the
+ * guardrails (not `sequence`, which costs +63%, measured); input size is bounded by the
  * request schema instead. jsonata >= 2.2.2 is required: 2.2.1 mixed `$$` between concurrent evaluations.
  */
 

@@ -43,7 +43,7 @@ const WEIGHT_SET = 'lab-body-weight';
  * The fast pre-pass (plain JS, linear in the number of resources): index every coding against the value sets,
  * drop invalid and irrelevant records, read every result once (result-value.ts), keep the latest completed result
  * per lab concept, collapse repeated records, and group what is left by fact. JSONata then sees a few records per
- * mapping however large the prefetch was (research/performance.md: JSONata costs ~20 us per resource per
+ * mapping however large the prefetch was (measured when JSONata was chosen: it costs ~20 us per resource per
  * expression).
  */
 export function prepareInput(

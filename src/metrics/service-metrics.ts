@@ -20,8 +20,9 @@ const FETCH_OUTCOMES: readonly ('ok' | FetchFailureReason)[] = [
 export type Endpoint = 'service' | 'feedback' | 'discovery' | 'analytics' | 'metrics' | 'other';
 
 /**
- * The service's Prometheus metrics (README "Metrics"). Label values come from the service's own vocabulary
- * (service and rule ids, stages, outcomes, status codes), never from request input, so cardinality stays bounded.
+ * The service's Prometheus metrics (docs/feedback-and-metrics.md). Label values come from the service's own
+ * vocabulary (service and rule ids, stages, outcomes, status codes), never from request input, so cardinality stays
+ * bounded.
  */
 export interface ServiceMetrics {
   /** What GET /metrics exposes: these metrics and the process's. */

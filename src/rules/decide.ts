@@ -11,7 +11,7 @@ export interface RuleOutcome {
   readonly indicator: Indicator;
 }
 
-/** Per-site rule settings: switches and thresholds (README "Configuration"). */
+/** Per-site rule settings: switches and thresholds (docs/operations.md). */
 export interface RuleSettings {
   readonly disabled: ReadonlySet<string>;
   /** Values offered to every condition as `$settings` (e.g. `emgRepeatDays`). */

@@ -27,7 +27,7 @@ const NONE: readonly CodeMatch[] = Object.freeze([]);
 /**
  * All value sets indexed for the hot path: a Map keyed `system|code`, ICD-10-CM families by normalised prefix,
  * and whole-word phrases for free text. Lookups cost a few Map probes per coding, whatever the number of sets
- * (research/performance.md: a JS Map lookup is ~150x cheaper than the same join in JSONata).
+ * (measured when JSONata was chosen: a JS Map lookup is ~150x cheaper than the same join in JSONata).
  */
 export class CodeIndex {
   /** system -> code -> hits: two Map probes per coding, no string building on the hot path. */

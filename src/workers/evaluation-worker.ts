@@ -34,7 +34,7 @@ const env: CallEnv = {
   pipeline,
   maxJsonDepth: config.maxJsonDepth,
 };
-// JSONata's first evaluations are several times slower than warm ones (research/performance.md section 2).
+// JSONata's first evaluations are several times slower than warm ones (measured).
 await warmUp(knowledge.services.values(), { ...pipeline, observer: silentObserver });
 
 port.on('message', (message: { id: number; task: CallTask }) => {

@@ -3,11 +3,10 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
 /**
  * A fixed pool of worker threads running one module, with least-busy dispatch.
  *
- * Why: JSON parsing and JSONata evaluation are synchronous CPU work (research/performance.md 4.5: timers and I/O
- * never run during an evaluation), so on one thread a 10,000-resource request delays every request behind it by
- * its whole duration. With the evaluation in workers, the main thread only moves bytes, and a small request goes
- * to an idle worker. A worker that dies (out of memory on a pathological body, say) fails its own requests only,
- * and is replaced.
+ * Why: JSON parsing and JSONata evaluation are synchronous CPU work (timers and I/O never run during an
+ * evaluation), so on one thread a 10,000-resource request delays every request behind it by its whole duration.
+ * With the evaluation in workers, the main thread only moves bytes, and a small request goes to an idle worker. A
+ * worker that dies (out of memory on a pathological body, say) fails its own requests only, and is replaced.
  */
 export interface WorkerPoolOptions {
   readonly size: number;

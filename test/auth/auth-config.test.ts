@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseConfig } from '../../src/config.js';
 
-/** AUTH_MODE, TRUSTED_CLIENTS, JWT_* and PUBLIC_BASE_URL (README "Configuration" and "Security"). */
+/** AUTH_MODE, TRUSTED_CLIENTS, JWT_* and PUBLIC_BASE_URL (README "Configuration" and docs/security.md). */
 const required = { TRUSTED_CLIENTS: '/etc/cds/trusted-clients.json', PUBLIC_BASE_URL: 'https://cds.example.org' };
 
 describe('client authentication settings', () => {

@@ -14,6 +14,7 @@ import { curlRequest, shellCommands, type ShellCommand } from '../support/shell-
  */
 const root = defaultKnowledgeDir();
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const demoReadme = readFileSync(join(root, 'demo', 'README.md'), 'utf8');
 const README_BASE = 'http://localhost:3000';
 
 const examples: { command: ShellCommand; claim: string | undefined }[] = [
@@ -82,11 +83,10 @@ describe('README curl examples', () => {
     expect(running.demo.patients.map((p) => p.id)).toContain(params.get('patientId'));
   });
 
-  test('the Demo data table lists every demo patient with the patient-view cards it gets', async () => {
+  test('the Demo data table (demo/README.md) lists every demo patient with the patient-view cards it gets', async () => {
     const { demoExpectations } = await import('../support/demo.js');
     const expectations = demoExpectations();
-    const section = readme.slice(readme.indexOf('## Demo data'), readme.indexOf('## Development'));
-    const rows = [...section.matchAll(/^\| `([a-z0-9-]+)` +\|([^\n]*)\|$/gm)].map((m) => {
+    const rows = [...demoReadme.matchAll(/^\| `([a-z0-9-]+)` +\|([^\n]*)\|$/gm)].map((m) => {
       const cells = (m[2] ?? '').split(' | ').map((c) => c.trim());
       return { id: m[1] ?? '', cards: cells[2] ?? '' };
     });

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { defaultKnowledgeDir } from '../../src/config.js';
 
-/** The README is a contract too: these tests fail when knowledge changes and the README does not say so. */
+/** The documentation is a contract too: these tests fail when knowledge changes and the docs do not say so. */
 const root = defaultKnowledgeDir();
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const terminology = readFileSync(join(root, 'docs', 'terminology.md'), 'utf8');
+const rulesDoc = readFileSync(join(root, 'docs', 'rules.md'), 'utf8');
 
-describe('README stays true to the knowledge files', () => {
-  test('every probable code in use is listed in the README with its value set', () => {
+describe('the documentation stays true to the knowledge files', () => {
+  test('every probable code in use is listed in docs/terminology.md with its value set', () => {
     const dir = join(root, 'mappings', 'valuesets');
     const missing: string[] = [];
     for (const file of readdirSync(dir)) {
@@ -18,7 +20,7 @@ describe('README stays true to the knowledge files', () => {
       };
       for (const entry of valueSet.expansion?.contains ?? []) {
         const probable = entry.extension.some((e) => e.url.endsWith('code-confidence') && e.valueCode === 'probable');
-        const row = readme.split('\n').find((line) => new RegExp(`^\\|\\s*\`${valueSet.id}\`\\s*\\|`).test(line));
+        const row = terminology.split('\n').find((line) => new RegExp(`^\\|\\s*\`${valueSet.id}\`\\s*\\|`).test(line));
         if (probable && (row === undefined || !row.includes(entry.code))) {
           missing.push(`${valueSet.id} ${entry.code}`);
         }
@@ -27,12 +29,12 @@ describe('README stays true to the knowledge files', () => {
     expect(missing).toEqual([]);
   });
 
-  test('every rule has a row in the README rules table, and every row a rule', () => {
+  test('every rule has a row in the docs/rules.md tables, and every row a rule', () => {
     const rules = readdirSync(join(root, 'cards'))
       .filter((f) => f.endsWith('.jsonata') && f !== 'common.jsonata')
       .map((f) => f.replace('.jsonata', ''))
       .sort();
-    const rows = [...readme.matchAll(/^\|\s*`([a-z0-9-]+)`\s*\|\s*(?:patient-view|order-select|order-sign)/gm)]
+    const rows = [...rulesDoc.matchAll(/^\|\s*`([a-z0-9-]+)`\s*\|\s*(?:patient-view|order-select|order-sign)/gm)]
       .map((m) => m[1])
       .sort();
     expect(rows).toEqual(rules);

@@ -10,7 +10,7 @@ import { listenOnLoopback, type Loopback } from '../support/loopback.js';
 
 /**
  * Property: whatever arrives, every endpoint answers 2xx or 4xx, every non-2xx body is an OperationOutcome, and
- * the process does not crash (issue 6: "thousands of random and mutated requests against every endpoint"). The
+ * the process does not crash (thousands of random and mutated requests against every endpoint). The
  * requests go over real HTTP to one server per suite. A failure prints fast-check's seed and the shrunk request;
  * rerun it with `fc.assert(..., { seed, path })`.
  */
