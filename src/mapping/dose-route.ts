@@ -6,7 +6,7 @@ import { asArray, field, isObject, text } from './fhir-fields.js';
  * The route of a medication order (mappings/routes.json): from `dosageInstruction.route` (its codes, else the
  * words of its text and displays), else from the dose form in the product's name ("methylprednisolone 4 MG Oral
  * Tablet", "... 1000 MG Injection"). A pulse dose range applies to intravenous pulses only; an oral dose is
- * compared as prednisone equivalent (issue 12, item 9).
+ * compared as prednisone equivalent.
  */
 export type Route = 'oral' | 'intravenous' | 'intramuscular' | 'subcutaneous' | 'parenteral';
 

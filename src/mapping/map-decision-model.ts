@@ -67,7 +67,7 @@ function itemsOf(input: MappingInput, facts: readonly string[]): readonly Mappin
 }
 
 /**
- * Which fields rest on data that could not be read (issue 12, "unknown is not absent"): the fields each unavailable
+ * Which fields rest on data that could not be read ("unknown is not absent", rules.md section 5): the fields each unavailable
  * prefetch key feeds (hooks/prefetch/templates.json `feeds`), and every field derived from one of them
  * (decision-model.json `reads`). Fields are in dependency order, so one pass suffices.
  */

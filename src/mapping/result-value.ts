@@ -6,7 +6,7 @@ import { rangeFlag } from './reference-range.js';
 import { convertUnit, EQUATIONS, roundValue, ucumCode } from './units.js';
 
 /**
- * What an Observation's result says, in one place (issue 12, items 1-3): a normalised flag and whether it is a
+ * What an Observation's result says, in one place: a normalised flag and whether it is a
  * completed result at all, from whatever shape the EHR sent (FHIR R4 Observation.value[x], interpretation,
  * referenceRange, dataAbsentReason). Precedence: interpretation, then a qualitative value (coded, written or
  * boolean), then the reference range (low/high, or its text such as "232-1245", "<5.7", ">200"), then the

@@ -77,7 +77,7 @@ export async function decide(
 }
 
 /**
- * Unknown is not absent (rules.md section 5; issue 12): a rule that reads a field resting on data that could not be
+ * Unknown is not absent (rules.md section 5): a rule that reads a field resting on data that could not be
  * read says so on its card, first among its notes, naming the data.
  */
 function withCompleteness(finding: Finding, rule: Rule, model: DecisionModel): Finding {

@@ -91,7 +91,7 @@ describe('demo FHIR server', () => {
     }
   });
 
-  // Issue 12: the CDS Hooks Sandbox tries POST [type]/_search first (FHIR R4 search 3.1.1.2.3).
+  // The CDS Hooks Sandbox tries POST [type]/_search first (FHIR R4 search 3.1.1.2.3).
   test('POST [type]/_search with a form-encoded body answers as the same GET search', async () => {
     const query = { patient: 'sle-polyneuropathy', _count: '100' };
     const byGet = (await request(app).get('/fhir/Condition').query(query).set(auth).expect(200)).body as SearchBundle;

@@ -29,7 +29,7 @@ describe('GET /cds-services (spec "Discovery")', () => {
     for (const s of services) {
       for (const [key, template] of Object.entries(s.prefetch ?? {})) {
         expect(template, key).toMatch(/patient=\{\{context\.patientId\}\}/);
-        // Conditions are the exception (issue 12): a code filter cannot express ICD-10-CM families, and a status
+        // Conditions are the exception: a code filter cannot express ICD-10-CM families, and a status
         // filter would drop encounter diagnoses recorded without clinicalStatus, which the mapping counts.
         if (key !== 'conditions') {
           expect(template, key).toMatch(/[?&](code|conclusion|status|clinical-status)=/);

@@ -8,7 +8,7 @@ import { loadKnowledge } from '../../src/knowledge/load-knowledge.js';
 import { expectCdsResponse, fixture, testService } from '../support/service.js';
 
 /**
- * Issue 12, item 11: a site's local lab and medication codes, mapped by FHIR R4 ConceptMaps in its site
+ * Local codes: a site's local lab and medication codes, mapped by FHIR R4 ConceptMaps in its site
  * configuration, count as the standard codes they map to; evidence shows both; a bad map stops start-up naming the
  * file and the JSON path.
  */

@@ -11,7 +11,7 @@ import { mockFhirServer, prefetchResources } from '../support/nock-fhir.js';
 import { expectCdsResponse, fixture, repositoryKnowledge, TODAY, testService } from '../support/service.js';
 
 /**
- * Issue 12, "unknown is not absent": completeness is a property of the decision model. Each prefetch key declares
+ * "Unknown is not absent" (rules.md section 5): completeness is a property of the decision model. Each prefetch key declares
  * the fields it feeds (hooks/prefetch/templates.json `feeds`), derived fields the fields they read
  * (mappings/decision-model.json `reads`), each rule the fields it reads (cards/<rule>.json `facts`). When data
  * cannot be read, every card whose facts rest on it names that data; no other card does. The declarations are
