@@ -1,5 +1,6 @@
 import type { FhirResource } from 'fhir/r4';
 import { isOnServer } from '../fhir/bundle.js';
+import { medicationKey } from '../mapping/medication-reference.js';
 
 /**
  * `medicationReference`s of MedicationRequest / MedicationStatement that point to a Medication not among the
@@ -35,20 +36,15 @@ export function unresolvedMedications(
   return wanted;
 }
 
-const RELATIVE = /^Medication\/[A-Za-z0-9\-.]{1,64}$/;
-
 /** `Medication/<id>` of a reference (relative, versioned, or absolute on the FHIR server); undefined otherwise. */
 function relativeMedication(reference: string | undefined, server: string | undefined): string | undefined {
   if (reference === undefined || reference.startsWith('#')) {
     return undefined;
   }
-  const withoutVersion = reference.replace(/\/_history\/[^/]+$/, '');
-  if (RELATIVE.test(withoutVersion)) {
-    return withoutVersion;
+  // An absolute reference elsewhere would send the token to another server: it is not followed.
+  if (/^[a-z][a-z0-9+.-]*:/i.test(reference) && (server === undefined || !isOnServer(reference, server))) {
+    return undefined;
   }
-  if (server !== undefined && isOnServer(withoutVersion, server)) {
-    const tail = /(Medication\/[A-Za-z0-9\-.]{1,64})$/.exec(withoutVersion)?.[1];
-    return tail;
-  }
-  return undefined;
+  const key = medicationKey(reference);
+  return key !== undefined && /^Medication\/[A-Za-z0-9\-.]{1,64}$/.test(key) ? key : undefined;
 }

@@ -16,8 +16,7 @@ import type {
 import { indexMedications } from './medication-reference.js';
 import type { DataShapes } from './data-shapes.js';
 import { routeOf } from './dose-route.js';
-import type { ResultKnowledge } from './result-knowledge.js';
-import { readResult } from './result-value.js';
+import { isDone, readResult } from './result-value.js';
 
 export interface PrepareOptions {
   readonly today: string;
@@ -84,14 +83,16 @@ export function prepareInput(
     }
     seen.add(ref);
     const sortDate = recordDate(resource) ?? '';
-    const base = toItem(resource, ref, matches, sortDate, todayDay);
-    const item = enrich(base, resource, options.shapes.results, todayDay);
+    let item = toItem(resource, ref, matches, sortDate, todayDay);
     if (resource.resourceType === 'Observation') {
+      // Lab results are read only when they are the latest completed one of their concept (below): EHRs send
+      // many repeats, and most are never looked at.
+      const done = isDone(resource);
       let labOnly = true;
       for (const set of item.sets) {
         if (!set.startsWith(LAB)) {
           labOnly = false;
-        } else if (item.result?.done === true) {
+        } else if (done) {
           const latest = latestLab[set];
           if (latest === undefined || sortDate > latest.sortDate) {
             latestLab[set] = { item, sortDate };
@@ -101,6 +102,9 @@ export function prepareInput(
       if (labOnly) {
         continue;
       }
+      item = { ...item, result: readResult(resource, options.shapes.results) };
+    } else if (resource.resourceType === 'Condition' && isAbated(resource, todayDay)) {
+      item = { ...item, abated: true };
     }
     const key = identity(item);
     const existing = collapsed.get(key);
@@ -130,8 +134,7 @@ export function prepareInput(
   for (const [set, { item }] of Object.entries(latestLab)) {
     // Read again against this concept's measure: its unit, molecular weight and thresholds.
     const measure = options.shapes.results.measureOf(set, codingKeys(item.matches));
-    const result = measure === undefined ? item.result : readResult(item.resource, options.shapes.results, measure);
-    labs[set] = { ...item, concept: set, ...(result === undefined ? {} : { result }) };
+    labs[set] = { ...item, concept: set, result: readResult(item.resource, options.shapes.results, measure) };
   }
   const weightKg = weightOf(labs[WEIGHT_SET]);
   const selections = new Set(options.selections ?? []);
@@ -193,22 +196,6 @@ function toItem(
     matches,
     records: 1,
   };
-}
-
-/** What the mappings need beyond codes: an Observation's result, a Condition's abatement. */
-function enrich(
-  item: MappingItem,
-  resource: FhirResource,
-  results: ResultKnowledge,
-  todayDay: number | undefined
-): MappingItem {
-  if (resource.resourceType === 'Observation') {
-    return { ...item, result: readResult(resource, results) };
-  }
-  if (resource.resourceType === 'Condition' && isAbated(resource, todayDay)) {
-    return { ...item, abated: true };
-  }
-  return item;
 }
 
 /**

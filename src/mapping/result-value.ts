@@ -19,7 +19,7 @@ export function readResult(resource: FhirResource, knowledge: ResultKnowledge, m
   const absent = field(resource, 'dataAbsentReason') !== undefined;
   const interpretation = interpretationFlag(field(resource, 'interpretation'), knowledge);
   const value = readValue(resource, knowledge, measure);
-  const done = !absent && (value !== undefined || interpretation !== undefined);
+  const done = isDone(resource);
   if (absent) {
     return { flag: 'unknown', done, ...(value === undefined ? {} : valueFields(value)) };
   }
@@ -35,6 +35,38 @@ export function readResult(resource: FhirResource, knowledge: ResultKnowledge, m
     done,
     ...(value.basis === undefined ? {} : { basis: value.basis }),
   };
+}
+
+const VALUE_ELEMENTS = [
+  'valueQuantity',
+  'valueCodeableConcept',
+  'valueBoolean',
+  'valueInteger',
+  'valueRange',
+  'valueRatio',
+  'valueSampledData',
+  'valueTime',
+  'valueDateTime',
+  'valuePeriod',
+] as const;
+
+/**
+ * A completed result, decided without reading it (the pre-pass asks this of every lab Observation, and reads only
+ * the latest): no dataAbsentReason, and a value (a written one not blank), an interpretation, or a panel's members
+ * or components.
+ */
+export function isDone(resource: FhirResource): boolean {
+  if (field(resource, 'dataAbsentReason') !== undefined) {
+    return false;
+  }
+  const string = field(resource, 'valueString');
+  return (
+    VALUE_ELEMENTS.some((name) => field(resource, name) !== undefined) ||
+    (typeof string === 'string' && string.trim() !== '') ||
+    asArray(field(resource, 'interpretation')).length > 0 ||
+    asArray(field(resource, 'hasMember')).length > 0 ||
+    asArray(field(resource, 'component')).length > 0
+  );
 }
 
 interface Value {

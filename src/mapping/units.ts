@@ -50,10 +50,20 @@ const SPELLINGS: Readonly<Record<string, string>> = {
   kgs: 'kg',
 };
 
-/** The UCUM code for a unit as sent (UCUM itself, or a common spelling of it). */
+const codes = new Map<string, string>();
+
+/** The UCUM code for a unit as sent (UCUM itself, or a common spelling of it); remembered per spelling. */
 export function ucumCode(unit: string): string {
-  const trimmed = unit.trim();
-  return SPELLINGS[trimmed.toLowerCase()] ?? trimmed;
+  let code = codes.get(unit);
+  if (code === undefined) {
+    const trimmed = unit.trim();
+    code = SPELLINGS[trimmed.toLowerCase()] ?? trimmed;
+    // Units are few; a client sending endless invented ones must not grow the map without bound.
+    if (codes.size < 1000) {
+      codes.set(unit, code);
+    }
+  }
+  return code;
 }
 
 /** Scale conversions that are equations, not unit factors. */
