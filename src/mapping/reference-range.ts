@@ -49,26 +49,25 @@ function normalRange(range: Json): boolean {
   if (!isObject(type)) {
     return true;
   }
-  const codes = asArray(type['coding'])
-    .filter(isObject)
-    .map((c) => text(c['code']));
-  return codes.length === 0 || codes.includes('normal');
+  const codings = asArray(type['coding']);
+  return codings.length === 0 || codings.some((c) => isObject(c) && c['code'] === 'normal');
+}
+
+/** A low or high limit in the result's unit (converted when the limit names another). */
+function bound(limit: unknown, unit: string, measure: Measure | undefined): number | undefined {
+  if (!isObject(limit) || typeof limit['value'] !== 'number') {
+    return undefined;
+  }
+  const limitUnit = text(limit['code']) || text(limit['unit']);
+  if (limitUnit === '' || unit === '' || limitUnit === unit || ucumCode(limitUnit) === ucumCode(unit)) {
+    return limit['value'];
+  }
+  return convertUnit(limit['value'], limitUnit, unit, measure?.molecularWeight);
 }
 
 function boundsOf(range: Json, unit: string, measure: Measure | undefined): Bounds | undefined {
-  const bound = (name: string): number | undefined => {
-    const limit = range[name];
-    if (!isObject(limit) || typeof limit['value'] !== 'number') {
-      return undefined;
-    }
-    const limitUnit = text(limit['code']) || text(limit['unit']);
-    if (limitUnit === '' || unit === '' || ucumCode(limitUnit) === ucumCode(unit)) {
-      return limit['value'];
-    }
-    return convertUnit(limit['value'], limitUnit, unit, measure?.molecularWeight);
-  };
-  const low = bound('low');
-  const high = bound('high');
+  const low = bound(range['low'], unit, measure);
+  const high = bound(range['high'], unit, measure);
   if (low !== undefined || high !== undefined) {
     const shown =
       low !== undefined && high !== undefined

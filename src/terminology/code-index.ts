@@ -130,10 +130,10 @@ export class CodeIndex {
   private matchStandard(system: string, sentCode: string, display: string | undefined): readonly CodeMatch[] {
     const icd = system === ICD10CM;
     const key = icd ? normaliseIcd(sentCode) : sentCode;
-    const code = icd ? canonicalIcd(sentCode) : sentCode;
     const hits = this.exact.get(system)?.get(key);
     let matches: CodeMatch[] | undefined;
     if (hits !== undefined) {
+      const code = icd ? canonicalIcd(key) : sentCode;
       matches = hits.map((hit) => ({
         set: hit.set,
         system,
@@ -148,6 +148,7 @@ export class CodeIndex {
           matches ??= [];
           const excluded = this.icdExcludes.get(set)?.some((prefix) => key.startsWith(prefix)) === true;
           if (!excluded && !matches.some((m) => m.set === set)) {
+            const code = canonicalIcd(key);
             matches.push({ set, system, code, display: display ?? code, by: 'prefix' });
           }
         }

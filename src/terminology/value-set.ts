@@ -206,11 +206,10 @@ export function toConceptSet(value: unknown, file: string, policy: TerminologyPo
 
 /** ICD-10-CM codes compare without the dot and case-insensitively (`m05.511` and `M05511` are the same code). */
 export function normaliseIcd(code: string): string {
-  return code.replace(/\./g, '').trim().toUpperCase();
+  return code.replace(/\./g, '').toUpperCase();
 }
 
-/** An ICD-10-CM code in its written form, the dot after the category (`G5622` -> `G56.22`). */
-export function canonicalIcd(code: string): string {
-  const bare = normaliseIcd(code);
+/** A normalised ICD-10-CM code in its written form, the dot after the category (`G5622` -> `G56.22`). */
+export function canonicalIcd(bare: string): string {
   return bare.length > 3 ? `${bare.slice(0, 3)}.${bare.slice(3)}` : bare;
 }
