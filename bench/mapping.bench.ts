@@ -37,6 +37,7 @@ export async function runMappingBench(sizes: readonly number[], quick: boolean):
         today: BENCH_TODAY,
         patientId: 'bench-patient',
         hook: 'patient-view',
+        shapes: knowledge.shapes,
         doseOf: dailyDose,
       });
       return mapDecisionModel(input, knowledge.mapping, { lookbacks: knowledge.site.lookbacks });

@@ -132,6 +132,7 @@ export async function callService(
       today,
       patientId: request.context.patientId,
       hook,
+      shapes: deps.knowledge.shapes,
       unavailable: gathered.unavailable,
       ...(orders === undefined ? {} : { draftOrders: orders.draftOrders }),
       ...(hook === 'order-select' ? { selections: (request.context as OrderSelectContext).selections } : {}),

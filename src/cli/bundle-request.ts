@@ -57,9 +57,6 @@ export function bundleRequest(
   const { patientId, patientName } = patientOf(resources, what);
   const prefetch: Record<string, unknown> = {};
   const served = new Set<string>();
-  // Medication resources (a Bulk Data export has them in a file of their own) go with the first medication query,
-  // as `_include=MedicationRequest:medication` brings them (FHIR search, "Including other resources").
-  let medications = resources.filter((r) => r.resourceType === 'Medication');
   for (const spec of options.service.prefetch) {
     const type = /^([A-Z][A-Za-z]+)/.exec(spec.template)?.[1] ?? '';
     const ofType = resources.filter((r) => r.resourceType === type);
@@ -68,10 +65,11 @@ export function bundleRequest(
       continue;
     }
     served.add(type);
-    const included = type === 'MedicationRequest' || type === 'MedicationStatement' ? medications : [];
-    if (included.length > 0) {
-      medications = [];
-    }
+    // The Medications that orders reference (a Bulk Data export has them in a file of their own) go with them, as a
+    // server answers `_include=...:medication` (FHIR search, "Including other resources").
+    const included = /[?&]_include=[A-Za-z]+:medication\b/.test(spec.template)
+      ? resources.filter((r) => r.resourceType === 'Medication')
+      : [];
     prefetch[spec.key] = {
       resourceType: 'Bundle',
       type: 'searchset',

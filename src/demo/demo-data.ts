@@ -17,7 +17,7 @@ export interface DemoPatient {
   /** What the chart shows, in a sentence. */
   readonly summary: string;
   readonly patient: Patient;
-  /** The chart: Conditions, Observations, MedicationRequests, Procedures, ServiceRequests. */
+  /** The chart: Conditions, Observations, MedicationRequests (and the Medications they reference), Procedures... */
   readonly resources: readonly FhirResource[];
 }
 
@@ -75,7 +75,8 @@ export function loadDemoData(dir: string, today: string): DemoData {
     for (const resource of resources) {
       claim(file, resource);
       const subject = (resource as { subject?: { reference?: string } }).subject?.reference;
-      if (subject !== `Patient/${name}`) {
+      // A Medication is about a product, not a patient: it has no subject (orders reference it).
+      if (resource.resourceType === 'Medication' ? subject !== undefined : subject !== `Patient/${name}`) {
         throw new DemoDataError(file, `${resource.resourceType}/${String(resource.id)} is not about Patient/${name}`);
       }
     }

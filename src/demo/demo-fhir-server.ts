@@ -1,13 +1,14 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { getStatus } from '@medplum/core';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { Bundle, CapabilityStatement, FhirResource } from 'fhir/r4';
 import type { Clock } from '../call-service.js';
 import { CdsError } from '../errors.js';
 import { loadDemoData, type DemoData } from './demo-data.js';
 import { indexFhirDefinitions, SERVED_TYPES } from './fhir-definitions.js';
-import { completeSearchQuery, UnsupportedSearch } from './search-query.js';
+import { includedEntries, supportedInclude } from './search-includes.js';
+import { completeSearchQuery, takeIncludes, UnsupportedSearch } from './search-query.js';
 
 /**
  * The embedded demo FHIR R4 server (README "Try it"): Medplum's FHIR router over its in-memory repository, loaded
@@ -83,17 +84,15 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
   router.get('/metadata', (req, res) => {
     res.type('application/fhir+json').send(JSON.stringify(capabilityStatement(baseUrl(req), options.clock.today())));
   });
-  router.get('/:type', async (req, res, next) => {
-    const type = req.params['type'];
-    if (!RESOURCE_TYPE.test(type)) {
-      next();
-      return;
-    }
+  /** A type search (FHIR R4 search 3.1.1), by GET or by POST to `_search` (form-encoded, search 3.1.1.2.3). */
+  const search = async (req: Request, res: Response, type: string, params: URLSearchParams): Promise<void> => {
     // The search parameters are indexed by the first load; the query can only be checked after it.
     const { repo } = await load();
     let query: URLSearchParams;
+    let includes: string[];
     try {
-      query = completeSearchQuery(type, new URL(req.originalUrl, 'http://demo.invalid').searchParams);
+      includes = takeIncludes(params, supportedInclude);
+      query = completeSearchQuery(type, params);
     } catch (error) {
       if (error instanceof UnsupportedSearch) {
         throw new CdsError('invalid-request', `Demo FHIR server: ${error.message}.`);
@@ -110,7 +109,51 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
       return;
     }
     const bundle = searchset(result as Bundle<FhirResource>, `${baseUrl(req)}/${type}`, query);
-    res.type('application/fhir+json').send(JSON.stringify(bundle));
+    const matches = (bundle.entry ?? []).flatMap((e) => (e.resource === undefined ? [] : [e.resource]));
+    const included = await includedEntries(matches, includes, async (reference) => {
+      const [readOutcome, resource] = await fhirRouter.handleRequest(
+        { method: 'GET', url: reference, pathname: '', body: undefined, params: {}, query: {} },
+        repo
+      );
+      return getStatus(readOutcome) < 300 ? (resource as FhirResource | undefined) : undefined;
+    });
+    const entry = [
+      ...(bundle.entry ?? []),
+      ...included.map((e) => ({
+        ...e,
+        fullUrl: `${baseUrl(req)}/${e.resource?.resourceType ?? ''}/${e.resource?.id ?? ''}`,
+      })),
+    ];
+    res.type('application/fhir+json').send(JSON.stringify({ ...bundle, ...(entry.length === 0 ? {} : { entry }) }));
+  };
+  router.get('/:type', async (req, res, next) => {
+    const type = req.params['type'];
+    if (!RESOURCE_TYPE.test(type)) {
+      next();
+      return;
+    }
+    await search(req, res, type, new URL(req.originalUrl, 'http://demo.invalid').searchParams);
+  });
+  // The CDS Hooks Sandbox tries POST [type]/_search first. The form body's parameters join the URL's.
+  router.post('/:type/_search', express.urlencoded({ extended: false, limit: '64kb' }), async (req, res, next) => {
+    const type = req.params['type'];
+    if (!RESOURCE_TYPE.test(type)) {
+      next();
+      return;
+    }
+    if (!req.is('application/x-www-form-urlencoded')) {
+      throw new CdsError(
+        'invalid-request',
+        'Demo FHIR server: POST _search takes an application/x-www-form-urlencoded body.'
+      );
+    }
+    const params = new URL(req.originalUrl, 'http://demo.invalid').searchParams;
+    for (const [key, value] of Object.entries(req.body as Record<string, string | string[]>)) {
+      for (const item of Array.isArray(value) ? value : [value]) {
+        params.append(key, item);
+      }
+    }
+    await search(req, res, type, params);
   });
   router.get('/:type/:id', async (req, res, next) => {
     const type = req.params['type'];
@@ -151,11 +194,13 @@ function authenticate(options: DemoFhirOptions): RequestHandler {
 }
 
 const readOnly: RequestHandler = (req, _res, next) => {
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
+  // POST [type]/_search is a search, not a write (FHIR R4 http 3.1.0.10 "search": GET or POST).
+  const searchByPost = req.method === 'POST' && /^\/[A-Za-z]+\/_search$/.test(req.path);
+  if (req.method !== 'GET' && req.method !== 'HEAD' && !searchByPost) {
     throw new CdsError(
       'method-not-allowed',
       `The demo FHIR server is read-only (read and search); ${req.method} is refused so the demo patients stay as documented.`,
-      { headers: { Allow: 'GET' } }
+      { headers: { Allow: 'GET, POST' } }
     );
   }
   next();

@@ -10,6 +10,7 @@ export const SERVED_TYPES = [
   'Observation',
   'MedicationRequest',
   'MedicationStatement',
+  'Medication',
   'Procedure',
   'ServiceRequest',
   'DiagnosticReport',

@@ -20,6 +20,23 @@ export class UnsupportedSearch extends Error {
 
 /** Result parameters the MemoryRepository honours (search.ts of @medplum/core parses more than it applies). */
 const RESULT_PARAMETERS = new Set(['_count', '_offset', '_sort', '_total', '_format', '_pretty']);
+
+/**
+ * Splits `_include` off a search (the server resolves it itself: search-includes.ts); an `_include` it does not
+ * resolve is refused like any unsupported parameter.
+ */
+export function takeIncludes(query: URLSearchParams, supported: (value: string) => boolean): string[] {
+  const includes = query.getAll('_include');
+  for (const include of includes) {
+    if (!supported(include)) {
+      throw new UnsupportedSearch(
+        `_include=${include} is not supported (only MedicationRequest:medication and MedicationStatement:medication)`
+      );
+    }
+  }
+  query.delete('_include');
+  return includes;
+}
 const MODIFIERS = new Set(['missing', 'not']);
 
 export function completeSearchQuery(resourceType: string, query: URLSearchParams): URLSearchParams {

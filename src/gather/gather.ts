@@ -12,6 +12,8 @@ import {
 import { FetchFailure, type FhirReader, type FhirReaderFactory } from '../fhir/fhir-reader.js';
 import { substituteTemplate, type TokenValues } from '../cds-hooks/prefetch-template.js';
 import type { CdsRequest } from '../cds-hooks/types.js';
+import type { UnavailableData } from '../mapping/mapping-item.js';
+import { unresolvedMedications } from './medication-references.js';
 import { classifyPrefetch } from './prefetch-state.js';
 import { assertSamePatient, PatientMismatch } from './patient-consistency.js';
 
@@ -21,6 +23,10 @@ export interface PrefetchSpec {
   readonly template: string;
   /** Without a required key the service cannot evaluate safely: 412. Optional keys degrade rules that need them. */
   readonly required: boolean;
+  /** What the data is, for a clinician ("biopsy reports (DiagnosticReport)"). */
+  readonly label: string;
+  /** Decision-model fields it feeds: incomplete when it cannot be read. */
+  readonly feeds: readonly string[];
 }
 
 export interface GatherOptions {
@@ -40,8 +46,8 @@ export interface Gathered {
   /** Resources per prefetch key; a key is present when its data is known (possibly empty). */
   readonly byKey: ReadonlyMap<string, readonly FhirResource[]>;
   readonly source: ReadonlyMap<string, DataSource>;
-  /** Optional keys whose data could not be obtained. */
-  readonly unavailable: readonly string[];
+  /** Optional data that could not be obtained (a key, or part of one such as a referenced Medication). */
+  readonly unavailable: readonly UnavailableData[];
 }
 
 interface Failure {
@@ -124,9 +130,10 @@ export async function gather(
   }
 
   await Promise.all(work);
+  await resolveMedications();
 
   const required = new Set(specs.filter((s) => s.required).map((s) => s.key));
-  const fatal = failures.filter((f) => required.has(f.key));
+  const fatal = failures.filter((f) => required.has(f.key) && !byKey.has(f.key));
   if (fatal.length > 0) {
     const issues: IssueDetail[] = fatal.map((f) => ({
       message: `Required data '${f.key}' was not in the prefetch and could not be fetched: ${f.message}.`,
@@ -134,7 +141,43 @@ export async function gather(
     }));
     throw new CdsError('prefetch-unavailable', issues);
   }
-  return { byKey, source, unavailable: failures.map((f) => f.key) };
+  const unavailable = failures.map((f): UnavailableData => {
+    const spec = specs.find((s) => s.key === f.key);
+    return { key: f.key, label: spec?.label ?? f.key, feeds: spec?.feeds ?? [], reason: f.message };
+  });
+  return { byKey, source, unavailable };
+
+  /**
+   * Medications referenced but not included (`medicationReference` to `Medication/<id>`, FHIR R4 medication[x]):
+   * read from the client's FHIR server within the same deadline. What cannot be read leaves its key incomplete:
+   * the product is unknown, which is not the same as absent.
+   */
+  async function resolveMedications(): Promise<void> {
+    const wanted = unresolvedMedications(byKey, server);
+    const reads = [...wanted].map(async ([key, references]) => {
+      const found: FhirResource[] = [];
+      let failed: string | undefined;
+      await Promise.all(
+        [...references].map(async (reference) => {
+          try {
+            const resource = server === undefined ? undefined : await get(reference);
+            if (resource?.resourceType === 'Medication') {
+              found.push(resource);
+            } else {
+              failed ??= server === undefined ? 'the request has no fhirServer to read it from' : 'it was not found';
+            }
+          } catch (error) {
+            failed ??= failureMessage(error);
+          }
+        })
+      );
+      byKey.set(key, [...(byKey.get(key) ?? []), ...found]);
+      if (failed !== undefined) {
+        failures.push({ key, message: `a referenced Medication could not be read: ${failed}` });
+      }
+    });
+    await Promise.all(reads);
+  }
 
   async function collect(key: string, run: () => Promise<FhirResource[]>): Promise<FhirResource[] | undefined> {
     try {

@@ -1,16 +1,18 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Orderable } from '../cards/orderables.js';
 import type { HookName } from '../cds-hooks/types.js';
 import type { PrefetchSpec } from '../gather/gather.js';
+import { loadDataShapes, type DataShapes } from '../mapping/data-shapes.js';
 import { compileExpression, type CompiledExpression, type Guardrails } from '../mapping/jsonata-runtime.js';
+import { loadMapping } from '../mapping/decision-model-manifest.js';
 import type { DecisionModelMapping } from '../mapping/map-decision-model.js';
 import { mappingFunctions } from '../mapping/mapping-functions.js';
 import type { OrderSet } from '../cards/order-sets.js';
 import type { Precedence } from '../rules/precedence.js';
 import type { Rule } from '../rules/rule.js';
-import { CodeIndex } from '../terminology/code-index.js';
-import { toConceptSet } from '../terminology/value-set.js';
+import type { CodeIndex } from '../terminology/code-index.js';
+import { loadCodeIndex } from '../terminology/load-code-index.js';
 import type { CdsServiceDefinition } from '../cds-hooks/types.js';
 import { checkSchema } from './check-schema.js';
 import { KnowledgeError, readJsonFile } from './knowledge-error.js';
@@ -39,6 +41,8 @@ export interface Knowledge {
   /** Clinical priority and conflicting pairs of the rules (cards/precedence.json). */
   readonly precedence: Precedence;
   readonly site: SiteSettings;
+  /** How results and medication routes are read (mappings/results.json, mappings/routes.json). */
+  readonly shapes: DataShapes;
 }
 
 export interface KnowledgeOptions {
@@ -54,7 +58,11 @@ export interface KnowledgeOptions {
 export function loadKnowledge(options: KnowledgeOptions): Knowledge {
   const { knowledgeDir, guardrails } = options;
   const site = loadSiteSettings(knowledgeDir, options.siteConfigFile);
-  const codeIndex = loadValueSets(join(knowledgeDir, 'mappings', 'valuesets'), site);
+  const codeIndex = loadCodeIndex(
+    join(knowledgeDir, 'mappings'),
+    { includeProbable: site.includeProbable },
+    site.conceptMaps
+  );
   for (const key of Object.keys(site.lookbacks)) {
     if (!codeIndex.sets.has(key)) {
       throw new KnowledgeError(
@@ -64,6 +72,12 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
       );
     }
   }
+  const shapes = loadDataShapes(
+    join(knowledgeDir, 'mappings'),
+    site.thresholds,
+    site.file,
+    (concept) => concept.startsWith('lab-') && codeIndex.sets.has(concept)
+  );
   const functions = mappingFunctions(codeIndex);
   const compile = (file: string): CompiledExpression => {
     if (!existsSync(file)) {
@@ -74,7 +88,12 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
 
   const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile);
   const orderables = loadOrderables(join(knowledgeDir, 'cards', 'orderables.json'), codeIndex);
-  const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables);
+  const rules = loadRules(
+    join(knowledgeDir, 'cards'),
+    compile,
+    orderables,
+    new Set(mapping.fields.map((f) => f.field))
+  );
   const orderSets = loadOrderSets(join(knowledgeDir, 'cards', 'order-sets.json'), orderables);
   const precedence = loadPrecedence(join(knowledgeDir, 'cards', 'precedence.json'), rules);
   const ruleCommonFile = join(knowledgeDir, 'cards', 'common.jsonata');
@@ -86,67 +105,15 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
   }
 
   const services = new Map<string, LoadedService>();
-  for (const loaded of loadServiceDefinitions(join(knowledgeDir, 'hooks'), codeIndex, site.lookbacks)) {
+  const modelFields = new Set(mapping.fields.map((f) => f.field));
+  for (const loaded of loadServiceDefinitions(join(knowledgeDir, 'hooks'), codeIndex, site.lookbacks, modelFields)) {
     const hook: HookName = loaded.definition.hook;
     services.set(loaded.definition.id, {
       ...loaded,
       rules: rules.filter((r) => r.template.hooks.includes(hook) && !site.disabledRules.has(r.id)),
     });
   }
-  return { services, codeIndex, mapping, rules, ruleCommon, orderables, orderSets, precedence, site };
-}
-
-function loadValueSets(dir: string, site: SiteSettings): CodeIndex {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-  if (files.length === 0) {
-    throw new KnowledgeError(dir, '', 'holds no value set');
-  }
-  return new CodeIndex(
-    files.map((f) => toConceptSet(readJsonFile(join(dir, f)), join(dir, f), { includeProbable: site.includeProbable }))
-  );
-}
-
-const manifestSchema = {
-  type: 'object',
-  required: ['fields'],
-  additionalProperties: false,
-  properties: {
-    description: { type: 'string' },
-    common: { type: 'string', pattern: '^[a-z0-9-]+\\.jsonata$' },
-    fields: {
-      type: 'array',
-      minItems: 1,
-      items: {
-        type: 'object',
-        required: ['field', 'expression'],
-        additionalProperties: false,
-        properties: {
-          field: { type: 'string', pattern: '^[a-zA-Z]+$' },
-          expression: { type: 'string', pattern: '^[a-z0-9-]+\\.jsonata$' },
-          facts: { type: 'array', items: { type: 'string', pattern: '^[a-zA-Z]+$' } },
-        },
-      },
-    },
-  },
-} as const;
-
-function loadMapping(dir: string, compile: (file: string) => CompiledExpression): DecisionModelMapping {
-  const file = join(dir, 'decision-model.json');
-  const manifest = checkSchema<{ common?: string; fields: { field: string; expression: string; facts?: string[] }[] }>(
-    manifestSchema,
-    readJsonFile(file),
-    file
-  );
-  return {
-    common: manifest.common === undefined ? undefined : compile(join(dir, manifest.common)),
-    fields: manifest.fields.map(({ field, expression, facts }) => ({
-      field,
-      expression: compile(join(dir, expression)),
-      ...(facts === undefined ? {} : { facts }),
-    })),
-  };
+  return { services, codeIndex, mapping, rules, ruleCommon, orderables, orderSets, precedence, site, shapes };
 }
 
 const orderablesSchema = {

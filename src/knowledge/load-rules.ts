@@ -12,10 +12,13 @@ const indicator = { enum: ['info', 'warning', 'critical'] } as const;
 const text = { type: 'string', minLength: 1 } as const;
 const cardSchema = {
   type: 'object',
-  required: ['id', 'title', 'hooks', 'indicator', 'summary', 'trigger', 'guidance', 'source'],
+  required: ['id', 'title', 'hooks', 'facts', 'indicator', 'summary', 'trigger', 'guidance', 'source'],
   additionalProperties: false,
   properties: {
     id: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,99}$' },
+    // The decision-model fields the condition reads (checked against the JSONata by a test): a card whose facts
+    // are incomplete says which data could not be read.
+    facts: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
     title: { type: 'string', minLength: 1, maxLength: 200 },
     hooks: {
       type: 'array',
@@ -77,7 +80,8 @@ export function orderableLiterals(source: string): string[] {
 export function loadRules(
   dir: string,
   compile: (file: string) => CompiledExpression,
-  orderables: ReadonlyMap<string, Orderable>
+  orderables: ReadonlyMap<string, Orderable>,
+  modelFields: ReadonlySet<string>
 ): Rule[] {
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.json') && existsSync(join(dir, f.replace(/\.json$/, '.jsonata'))))
@@ -88,6 +92,11 @@ export function loadRules(
     if (`${template.id}.json` !== name) {
       throw new KnowledgeError(file, '$.id', `id '${template.id}' must match the file name`);
     }
+    template.facts.forEach((fact, i) => {
+      if (!modelFields.has(fact)) {
+        throw new KnowledgeError(file, `$.facts[${String(i)}]`, `'${fact}' is not a decision-model field`);
+      }
+    });
     const urgent = [template.indicator, ...(template.escalatesTo ?? [])].some((i) => i !== 'info');
     if (urgent && template.overrideReasons === undefined) {
       // rules.md section 4: override reasons on every warning / critical card.

@@ -12,8 +12,12 @@ import { KnowledgeError, readJsonFile } from './knowledge-error.js';
 interface TemplateFile {
   readonly [key: string]: {
     readonly description: string;
+    /** What the data is, for a clinician, when a card must say it could not be read. */
+    readonly label: string;
     readonly query: string;
     readonly required: boolean;
+    /** Decision-model fields this data feeds (completeness: they are incomplete when it cannot be read). */
+    readonly feeds: readonly string[];
     /** Value sets whose exact codes become a `code=` filter (so the query stays narrow). */
     readonly valueSets?: readonly string[];
     /** Search parameter the codes go in (default `code`; DiagnosticReport results use `conclusion`). */
@@ -41,10 +45,12 @@ const templateSchema = {
   propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9-]{0,63}$' },
   additionalProperties: {
     type: 'object',
-    required: ['description', 'query', 'required'],
+    required: ['description', 'label', 'query', 'required', 'feeds'],
     additionalProperties: false,
     properties: {
       description: { type: 'string', minLength: 1 },
+      label: { type: 'string', minLength: 1 },
+      feeds: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
       query: { type: 'string', pattern: '^[A-Z][A-Za-z]+[/?]' },
       required: { type: 'boolean' },
       valueSets: { type: 'array', items: { type: 'string' }, minItems: 1 },
@@ -83,15 +89,27 @@ export interface LoadedServiceDefinition {
 export function loadServiceDefinitions(
   hooksDir: string,
   index: CodeIndex,
-  lookbacks: Readonly<Record<string, number>>
+  lookbacks: Readonly<Record<string, number>>,
+  modelFields: ReadonlySet<string>
 ): LoadedServiceDefinition[] {
   const templatesFile = join(hooksDir, 'prefetch', 'templates.json');
   const templates = checkSchema<TemplateFile>(templateSchema, readJsonFile(templatesFile), templatesFile);
-  const expanded = new Map<string, { query: string; required: boolean }>();
+  const expanded = new Map<string, Omit<PrefetchSpec, 'key'>>();
   for (const [key, template] of Object.entries(templates)) {
+    template.feeds.forEach((field, i) => {
+      if (!modelFields.has(field)) {
+        throw new KnowledgeError(
+          templatesFile,
+          `$.${key}.feeds[${String(i)}]`,
+          `'${field}' is not a decision-model field`
+        );
+      }
+    });
     expanded.set(key, {
-      query: expandTemplate(key, template, index, lookbacks, templatesFile),
+      template: expandTemplate(key, template, index, lookbacks, templatesFile),
       required: template.required,
+      label: template.label,
+      feeds: template.feeds,
     });
   }
 
@@ -114,7 +132,7 @@ export function loadServiceDefinitions(
       if (template === undefined) {
         throw new KnowledgeError(file, `$.prefetch[${String(i)}]`, `'${key}' is not a template in ${templatesFile}`);
       }
-      return { key, template: template.query, required: template.required };
+      return { key, ...template };
     });
     const definition: CdsServiceDefinition = {
       hook: service.hook,
@@ -153,7 +171,7 @@ function expandTemplate(
         `'${id}' matches ICD-10-CM by prefix, which a code filter would miss`
       );
     }
-    codes.push(...set.codes.keys());
+    codes.push(...set.codes.keys(), ...index.localCodesOf(id));
     lookback = Math.max(lookback, lookbacks[id] ?? 0);
   }
   if (codes.length > 0) {

@@ -1,18 +1,20 @@
 import type { FhirResource } from 'fhir/r4';
 import type { DailyDose } from './decision-model.js';
 import { asArray, field, isObject, text, type Json } from './fhir-fields.js';
+import { convertUnit, ucumCode } from './units.js';
 
 /**
  * Daily dose of a medication order in mg, from FHIR R4 `dosageInstruction` (dose quantity x frequency / period),
  * or the reason it cannot be computed. It never guesses: an ambiguous order yields `problem`, and the card says so.
  *
- * Dose units understood: mass (mg, g, ug/mcg), mg/kg (with a body weight), and countable units (tablet, capsule,
- * `{pill}` as the CDS Hooks Sandbox sends) times the single strength in the product name ("prednisone 20 MG Oral
- * Tablet"); mL times a "N MG/ML" concentration.
+ * Dose units understood: any UCUM mass unit (mg, g, ug; "mcg" as clients write it), converted with UCUM; a mass
+ * per kg (mg/kg, with a body weight); countable units (tablet, capsule, `{pill}` as the CDS Hooks Sandbox sends)
+ * times the single strength in the product name ("prednisone 20 MG Oral Tablet"); mL times a "N MG/ML"
+ * concentration. `medicationNames` are the product's names, best first (code text, displays, reference display).
  */
 export function dailyDose(
   order: FhirResource,
-  medicationName: string | undefined,
+  medicationNames: readonly string[],
   weightKg: number | undefined
 ): DailyDose {
   const instructions = asArray(field(order, 'dosageInstruction')).filter(isObject);
@@ -34,7 +36,7 @@ export function dailyDose(
   if (typeof perDay === 'string') {
     return { problem: perDay };
   }
-  const perAdministration = milligrams(quantity, medicationName, weightKg);
+  const perAdministration = milligrams(quantity, medicationNames, weightKg);
   if (typeof perAdministration === 'string') {
     return { problem: perAdministration };
   }
@@ -122,34 +124,34 @@ function administrationsPerDay(dosage: Json): { count: number; basis: string } |
   return 'the dosage timing has no frequency this service understands';
 }
 
-const MASS_MG: Readonly<Record<string, number>> = { mg: 1, g: 1000, ug: 0.001, mcg: 0.001 };
 const COUNTABLE = /^(\{(pill|tbl|tablet|tab|capsule|cap)s?\}|tab(let)?s?|cap(sule)?s?|1|\{each\}|ea)$/i;
 
 function milligrams(
   quantity: Quantity,
-  medicationName: string | undefined,
+  medicationNames: readonly string[],
   weightKg: number | undefined
 ): { mg: number; basis: string } | string {
-  const unit = quantity.unit.toLowerCase();
-  const mass = MASS_MG[unit];
-  if (mass !== undefined) {
-    return { mg: quantity.value * mass, basis: `${String(quantity.value)} ${unit}` };
-  }
-  if (unit === 'mg/kg') {
+  const unit = ucumCode(quantity.unit);
+  const perKg = /^(.+)\/kg$/.exec(unit)?.[1];
+  if (perKg !== undefined) {
+    const mgPerKg = convertUnit(quantity.value, perKg, 'mg');
+    if (mgPerKg === undefined) {
+      return `the dose unit '${quantity.unit}' is not one this service converts to mg`;
+    }
     if (weightKg === undefined) {
       return 'the dose is per kg and no body weight is recorded';
     }
-    return { mg: quantity.value * weightKg, basis: `${String(quantity.value)} mg/kg x ${String(weightKg)} kg` };
+    return { mg: mgPerKg * weightKg, basis: `${String(quantity.value)} ${unit} x ${String(weightKg)} kg` };
   }
   if (COUNTABLE.test(quantity.unit)) {
-    const strength = singleStrength(medicationName, /(\d+(?:\.\d+)?)\s*MG(?!\s*\/)/gi);
+    const strength = firstStrength(medicationNames, /(\d+(?:\.\d+)?)\s*MG(?!\s*\/)/gi);
     if (strength === undefined) {
       return 'the dose is counted in tablets/capsules and the product strength is not a single "N MG" in its name';
     }
     return { mg: quantity.value * strength, basis: `${String(quantity.value)} x ${String(strength)} mg` };
   }
-  if (unit === 'ml') {
-    const concentration = singleStrength(medicationName, /(\d+(?:\.\d+)?)\s*MG\s*\/\s*ML/gi);
+  if (unit === 'mL') {
+    const concentration = firstStrength(medicationNames, /(\d+(?:\.\d+)?)\s*MG\s*\/\s*ML/gi);
     if (concentration === undefined) {
       return 'the dose is in mL and the product concentration (N MG/ML) is not in its name';
     }
@@ -158,7 +160,22 @@ function milligrams(
       basis: `${String(quantity.value)} mL x ${String(concentration)} mg/mL`,
     };
   }
+  const mg = unit === '' ? undefined : convertUnit(quantity.value, unit, 'mg');
+  if (mg !== undefined) {
+    return { mg, basis: `${String(quantity.value)} ${quantity.unit}` };
+  }
   return `the dose unit '${quantity.unit || '(none)'}' is not one this service converts to mg`;
+}
+
+/** The strength of the first name that states exactly one. */
+function firstStrength(names: readonly string[], pattern: RegExp): number | undefined {
+  for (const name of names) {
+    const strength = singleStrength(name, pattern);
+    if (strength !== undefined) {
+      return strength;
+    }
+  }
+  return undefined;
 }
 
 /** The strength in an RxNorm-style name when it names exactly one (combination products name several). */

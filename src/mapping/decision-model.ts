@@ -1,3 +1,5 @@
+import type { Route } from './dose-route.js';
+
 /**
  * The neuropathy decision model (section 1 of the clinical specification, described in docs/knowledge.md): what the
  * JSONata mappings in mappings/ produce from FHIR data, and what the rules in cards/ read. Concept names are the
@@ -102,7 +104,7 @@ export interface LabFact {
   readonly withinLookback: boolean;
   readonly value?: number | string | boolean;
   readonly unit?: string;
-  readonly flag?: 'high' | 'low' | 'positive' | 'negative' | 'normal' | 'abnormal';
+  readonly flag?: 'high' | 'low' | 'positive' | 'negative' | 'normal' | 'abnormal' | 'borderline';
   readonly evidence: Evidence;
 }
 
@@ -113,6 +115,10 @@ export interface DailyDose {
   readonly problem?: string;
   /** How it was computed, e.g. "20 mg x 2 per 1 d". */
   readonly basis?: string;
+  /** How it is given, from dosageInstruction.route or the product's dose form (src/mapping/dose-route.ts). */
+  readonly route?: Route;
+  /** Where the route was read, e.g. 'route "Intravenous route"'. */
+  readonly routeBasis?: string;
 }
 
 export interface DraftOrderFact {
@@ -176,4 +182,9 @@ export interface DecisionModel {
   readonly draftOrders: readonly DraftOrderFact[];
   /** Optional prefetch keys whose data could not be obtained. */
   readonly unavailable: readonly string[];
+  /**
+   * Completeness: per field, the data that could not be read and feeds it (directly, or through a field it is
+   * derived from). Absent fields are complete. A rule reading an incomplete field says so on its card.
+   */
+  readonly incomplete: Readonly<Record<string, readonly string[]>>;
 }

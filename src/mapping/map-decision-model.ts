@@ -1,7 +1,7 @@
 import type { CompiledExpression } from './jsonata-runtime.js';
 import type { DecisionModel } from './decision-model.js';
 import { deepFreeze } from './deep-freeze.js';
-import type { MappingInput, MappingItem } from './prepare-input.js';
+import type { MappingInput, MappingItem } from './mapping-item.js';
 
 /** One field of the decision model and the compiled expression that produces it (mappings/decision-model.json). */
 export interface ModelField {
@@ -9,6 +9,8 @@ export interface ModelField {
   readonly expression: CompiledExpression;
   /** The facts whose records the expression reads (`items`); undefined: every record. */
   readonly facts?: readonly string[];
+  /** Fields computed before it that it reads (`$<field>`): it is incomplete when one of them is. */
+  readonly reads?: readonly string[];
 }
 
 /** The compiled mappings: shared functions (mappings/common.jsonata) and the field expressions, in order. */
@@ -41,7 +43,8 @@ export async function mapDecisionModel(
     patientId: input.patientId,
     today: input.today,
     hook: input.hook,
-    unavailable: [...input.unavailable],
+    unavailable: [...new Set(input.unavailable.map((u) => u.key))],
+    incomplete: completeness(input, mapping.fields),
   };
   for (const { field, expression, facts } of mapping.fields) {
     // Frozen: later expressions and rules read it, and JSONata mutates some inputs (a group-by turns an empty
@@ -61,4 +64,26 @@ function itemsOf(input: MappingInput, facts: readonly string[]): readonly Mappin
     return input.byFact[facts[0] ?? ''] ?? [];
   }
   return [...new Set(facts.flatMap((fact) => input.byFact[fact] ?? []))];
+}
+
+/**
+ * Which fields rest on data that could not be read ("unknown is not absent", rules.md section 5): the fields each unavailable
+ * prefetch key feeds (hooks/prefetch/templates.json `feeds`), and every field derived from one of them
+ * (decision-model.json `reads`). Fields are in dependency order, so one pass suffices.
+ */
+function completeness(input: MappingInput, fields: readonly ModelField[]): Record<string, string[]> {
+  const incomplete: Record<string, Set<string>> = {};
+  for (const data of input.unavailable) {
+    for (const field of data.feeds) {
+      (incomplete[field] ??= new Set()).add(data.label);
+    }
+  }
+  for (const { field, reads } of fields) {
+    for (const read of reads ?? []) {
+      for (const label of incomplete[read] ?? []) {
+        (incomplete[field] ??= new Set()).add(label);
+      }
+    }
+  }
+  return Object.fromEntries(Object.entries(incomplete).map(([field, labels]) => [field, [...labels]]));
 }

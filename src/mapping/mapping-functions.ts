@@ -2,7 +2,8 @@ import type { CodeIndex } from '../terminology/code-index.js';
 import type { Evidence } from './decision-model.js';
 import { codesOf, isObject } from './fhir-fields.js';
 import type { JsonataFunction } from './jsonata-runtime.js';
-import { weightOf, type MappingItem } from './prepare-input.js';
+import type { MappingItem } from './mapping-item.js';
+import { weightOf } from './prepare-input.js';
 
 /**
  * Small, total helper functions offered to every mapping and rule expression. They do in JS what is awkward or
@@ -38,7 +39,7 @@ export function mappingFunctions(
           title
         ),
     },
-    /** Body weight in kg of a weight Observation item, converting lb and g. */
+    /** Body weight in kg of a weight Observation item (converted by the pre-pass with UCUM). */
     weightKg: { implementation: (item: unknown) => weightOf(item as MappingItem | undefined) },
   };
 }
@@ -55,7 +56,10 @@ function evidenceOf(
   const match = (set === undefined ? undefined : item.matches.find((m) => m.set === set)) ?? item.matches[0];
   const display = match?.display !== undefined && match.display !== '' ? match.display : title(set);
   const repeated = item.records > 1 ? `recorded ${String(item.records)} times, latest shown` : undefined;
-  const details = [detail, repeated].filter((d): d is string => d !== undefined && d !== '');
+  // A local code mapped by the site's ConceptMap: the evidence shows both codes.
+  const local =
+    match?.mappedFrom === undefined ? undefined : `local code ${match.mappedFrom.code} (${match.mappedFrom.system})`;
+  const details = [detail, local, repeated].filter((d): d is string => d !== undefined && d !== '');
   return {
     reference: item.ref,
     display,

@@ -1,94 +1,36 @@
 import type { FhirResource } from 'fhir/r4';
 import type { ResourceBundle } from '../fhir/bundle.js';
-import type { CodeIndex, CodeMatch } from '../terminology/code-index.js';
+import type { CodeIndex } from '../terminology/code-index.js';
+import { matchesOf, medicationTexts } from './coding-matches.js';
 import type { DailyDose } from './decision-model.js';
-import {
-  asArray,
-  calendarDate,
-  codesOf,
-  epochDay,
-  field,
-  isObject,
-  isValidRecord,
-  recordDate,
-  text,
-} from './fhir-fields.js';
-
-/** Where on the resource a code matched; the mappings read meaning from it (a bodySite is not a diagnosis). */
-export type MatchPath = 'code' | 'value' | 'bodySite' | 'severity' | 'medication' | 'reason' | 'conclusion';
-
-export interface ItemMatch extends CodeMatch {
-  readonly path: MatchPath;
-}
-
-/** One FHIR record with the concepts its codes belong to: the unit the JSONata mappings work on. */
-export interface MappingItem {
-  readonly ref: string;
-  readonly resourceType: string;
-  readonly id: string;
-  /** YYYY-MM-DD */
-  readonly date?: string;
-  /** Whole days from `date` to today (negative for a future date). */
-  readonly ageDays?: number;
-  readonly resource: FhirResource;
-  /** Value sets matched anywhere on the record (deduplicated, sorted). */
-  readonly sets: readonly string[];
-  readonly matches: readonly ItemMatch[];
-  /**
-   * How many records this item stands for: records that say the same thing to the decision model (same codes,
-   * statuses, body sites, result flags) are collapsed into the latest one, as EHRs repeat a diagnosis per visit.
-   */
-  readonly records: number;
-  /** For lab results: the measurement as numbers and text (arithmetic only; its meaning is the mappings' job). */
-  readonly result?: LabResult;
-}
-
-/** A lab result's value, and where a numeric value lies against the first reference range. */
-export interface LabResult {
-  readonly value?: number | string | boolean;
-  readonly unit?: string;
-  readonly text?: string;
-  readonly range?: 'above' | 'below' | 'within';
-}
-
-export interface LabItem extends MappingItem {
-  /** The lab value set this is the latest result of (an Observation can be the latest of several). */
-  readonly concept: string;
-}
-
-export interface DraftItem extends MappingItem {
-  readonly selected: boolean;
-  readonly checked: boolean;
-  readonly dose?: DailyDose;
-}
-
-/** The input of every mapping expression: small, already indexed, relevant records only. */
-export interface MappingInput {
-  readonly today: string;
-  readonly patientId: string;
-  readonly hook: string;
-  /** Records that matched a concept, collapsed (lab Observations are in `labs` instead). */
-  readonly items: readonly MappingItem[];
-  /** The same records grouped by the decision-model fact of their value sets (a record can be in several). */
-  readonly byFact: Readonly<Record<string, readonly MappingItem[]>>;
-  /** The latest valid Observation per lab value set (`lab-*`), keyed by that value set. */
-  readonly labs: Readonly<Record<string, LabItem>>;
-  readonly drafts: readonly DraftItem[];
-  readonly unavailable: readonly string[];
-}
+import { calendarDate, codesOf, epochDay, field, isObject, isValidRecord, recordDate, text } from './fhir-fields.js';
+import type {
+  DraftItem,
+  ItemMatch,
+  LabItem,
+  MappingInput,
+  MappingItem,
+  ResultValue,
+  UnavailableData,
+} from './mapping-item.js';
+import { indexMedications } from './medication-reference.js';
+import type { DataShapes } from './data-shapes.js';
+import { routeOf } from './dose-route.js';
+import { isDone, readResult } from './result-value.js';
 
 export interface PrepareOptions {
   readonly today: string;
   readonly patientId: string;
   readonly hook: string;
-  readonly unavailable?: readonly string[];
+  readonly shapes: DataShapes;
+  readonly unavailable?: readonly UnavailableData[];
   /** Draft orders of order-select / order-sign. */
   readonly draftOrders?: ResourceBundle;
   readonly selections?: readonly string[];
   /** Daily dose calculator for medication drafts (needs the latest weight, known only after indexing). */
   readonly doseOf?: (
     draft: FhirResource,
-    medicationName: string | undefined,
+    medicationNames: readonly string[],
     weightKg: number | undefined
   ) => DailyDose;
 }
@@ -96,41 +38,12 @@ export interface PrepareOptions {
 const LAB = 'lab-';
 const WEIGHT_SET = 'lab-body-weight';
 
-/** The coded elements that carry meaning, per resource type: [element, path, free-text fallback]. */
-const ELEMENTS: Readonly<Record<string, readonly (readonly [string, MatchPath, boolean])[]>> = {
-  Condition: [
-    ['code', 'code', false],
-    ['bodySite', 'bodySite', false],
-    ['severity', 'severity', false],
-  ],
-  Observation: [
-    ['code', 'code', false],
-    ['valueCodeableConcept', 'value', false],
-    ['bodySite', 'bodySite', false],
-  ],
-  // Free text is the last resort, for medications and orders only, when no code of the element is recognised.
-  MedicationRequest: [['reasonCode', 'reason', true]],
-  MedicationStatement: [['reasonCode', 'reason', true]],
-  ServiceRequest: [
-    ['code', 'code', true],
-    ['reasonCode', 'reason', true],
-    ['bodySite', 'bodySite', false],
-  ],
-  Procedure: [
-    ['code', 'code', false],
-    ['reasonCode', 'reason', false],
-  ],
-  DiagnosticReport: [
-    ['code', 'code', false],
-    ['conclusionCode', 'conclusion', false],
-  ],
-};
-
 /**
  * The fast pre-pass (plain JS, linear in the number of resources): index every coding against the value sets,
- * drop invalid and irrelevant records, keep the latest result per lab concept, collapse repeated records, and group
- * what is left by fact. JSONata then sees a few records per mapping however large the prefetch was
- * (measured when JSONata was chosen: it costs ~20 us per resource per expression).
+ * drop invalid and irrelevant records, read every result once (result-value.ts), keep the latest completed result
+ * per lab concept, collapse repeated records, and group what is left by fact. JSONata then sees a few records per
+ * mapping however large the prefetch was (measured when JSONata was chosen: it costs ~20 us per resource per
+ * expression).
  */
 export function prepareInput(
   resources: Iterable<FhirResource>,
@@ -138,34 +51,28 @@ export function prepareInput(
   options: PrepareOptions
 ): MappingInput {
   const all: FhirResource[] = [];
-  const medications = new Map<string, FhirResource>();
   for (const resource of resources) {
-    if (resource.resourceType === 'Medication') {
-      medications.set(`Medication/${resource.id ?? ''}`, resource);
-    } else {
-      all.push(resource);
-    }
+    all.push(resource);
   }
+  const medications = indexMedications(all);
   const draftResources: FhirResource[] = [];
   for (const entry of options.draftOrders?.entry ?? []) {
     const resource: unknown = isObject(entry) ? entry.resource : undefined;
-    if (!isObject(resource) || typeof resource['resourceType'] !== 'string') {
-      continue;
-    }
-    if (resource['resourceType'] === 'Medication') {
-      medications.set(`Medication/${text(resource['id'])}`, resource as unknown as FhirResource);
-    } else {
+    if (isObject(resource) && typeof resource['resourceType'] === 'string') {
       draftResources.push(resource as unknown as FhirResource);
     }
   }
+  indexMedications(draftResources, medications);
 
   const todayDay = epochDay(options.today);
   const seen = new Set<string>();
   const collapsed = new Map<string, { item: MappingItem; sortDate: string; records: number }>();
-  const latestLab: Record<string, MappingItem> = {};
-  const labDates: Record<string, string> = {};
+  const latestLab: Record<string, { item: MappingItem; sortDate: string }> = {};
   let unnamed = 0;
   for (const resource of all) {
+    if (resource.resourceType === 'Medication') {
+      continue;
+    }
     const matches = matchesOf(resource, index, medications);
     if (matches.length === 0 || !isValidRecord(resource)) {
       continue;
@@ -176,22 +83,30 @@ export function prepareInput(
     }
     seen.add(ref);
     const sortDate = recordDate(resource) ?? '';
-    const item = toItem(resource, ref, matches, sortDate, todayDay);
+    let item = toItem(resource, ref, matches, sortDate, todayDay);
     if (resource.resourceType === 'Observation') {
+      // Lab results are read only when they are the latest completed one of their concept (below): EHRs send
+      // many repeats, and most are never looked at.
+      const done = isDone(resource);
       let labOnly = true;
       for (const set of item.sets) {
         if (!set.startsWith(LAB)) {
           labOnly = false;
-        } else if (latestLab[set] === undefined || sortDate > (labDates[set] ?? '')) {
-          latestLab[set] = item;
-          labDates[set] = sortDate;
+        } else if (done) {
+          const latest = latestLab[set];
+          if (latest === undefined || sortDate > latest.sortDate) {
+            latestLab[set] = { item, sortDate };
+          }
         }
       }
       if (labOnly) {
         continue;
       }
+      item = { ...item, result: readResult(resource, options.shapes.results) };
+    } else if (resource.resourceType === 'Condition' && isAbated(resource, todayDay)) {
+      item = { ...item, abated: true };
     }
-    const key = identity(resource, matches);
+    const key = identity(item);
     const existing = collapsed.get(key);
     if (existing === undefined) {
       collapsed.set(key, { item, sortDate, records: 1 });
@@ -216,26 +131,36 @@ export function prepareInput(
   }
 
   const labs: Record<string, LabItem> = {};
-  for (const [set, item] of Object.entries(latestLab)) {
-    labs[set] = { ...item, concept: set, result: labResult(item.resource) };
+  for (const [set, { item }] of Object.entries(latestLab)) {
+    // Read again against this concept's measure: its unit, molecular weight and thresholds.
+    const measure = options.shapes.results.measureOf(set, codingKeys(item.matches));
+    labs[set] = { ...item, concept: set, result: readResult(item.resource, options.shapes.results, measure) };
   }
   const weightKg = weightOf(labs[WEIGHT_SET]);
   const selections = new Set(options.selections ?? []);
-  const drafts: DraftItem[] = draftResources.map((resource, i) => {
-    const ref = `${resource.resourceType}/${resource.id ?? `draft-${String(i + 1)}`}`;
-    const base = toItem(resource, ref, matchesOf(resource, index, medications), recordDate(resource) ?? '', todayDay);
-    const selected = selections.has(ref);
-    const dose =
-      resource.resourceType === 'MedicationRequest' && options.doseOf !== undefined
-        ? options.doseOf(resource, medicationName(resource, medications), weightKg)
-        : undefined;
-    return {
-      ...base,
-      selected,
-      checked: options.hook === 'order-select' ? selected : true,
-      ...(dose === undefined ? {} : { dose }),
-    };
-  });
+  const drafts: DraftItem[] = draftResources
+    .filter((resource) => resource.resourceType !== 'Medication')
+    .map((resource, i) => {
+      const ref = `${resource.resourceType}/${resource.id ?? `draft-${String(i + 1)}`}`;
+      const base = toItem(resource, ref, matchesOf(resource, index, medications), recordDate(resource) ?? '', todayDay);
+      const selected = selections.has(ref);
+      const names = medicationTexts(resource, medications);
+      const route =
+        resource.resourceType === 'MedicationRequest' ? routeOf(resource, names, options.shapes.routes) : undefined;
+      const dose =
+        resource.resourceType === 'MedicationRequest' && options.doseOf !== undefined
+          ? {
+              ...options.doseOf(resource, names, weightKg),
+              ...(route === undefined ? {} : { route: route.route, routeBasis: route.basis }),
+            }
+          : undefined;
+      return {
+        ...base,
+        selected,
+        checked: options.hook === 'order-select' ? selected : true,
+        ...(dose === undefined ? {} : { dose }),
+      };
+    });
 
   return {
     today: options.today,
@@ -273,208 +198,51 @@ function toItem(
   };
 }
 
+/**
+ * FHIR R4 Condition.abatement[x]: a date or period start on or before today, or an age, range or string (which
+ * say it abated without a date), means the condition is not active. STU3's abatementBoolean true says the same.
+ */
+function isAbated(resource: FhirResource, todayDay: number | undefined): boolean {
+  const date = text(field(resource, 'abatementDateTime')) || periodStart(field(resource, 'abatementPeriod'));
+  if (date !== '') {
+    const day = epochDay(calendarDate(date));
+    return day !== undefined && todayDay !== undefined && day <= todayDay;
+  }
+  return (
+    field(resource, 'abatementBoolean') === true ||
+    ['abatementAge', 'abatementRange', 'abatementString'].some((name) => field(resource, name) !== undefined)
+  );
+}
+
+function periodStart(value: unknown): string {
+  return isObject(value) ? text(value['start']) || text(value['end']) : '';
+}
+
 /** Everything about a record that the mappings read, except its id and date: equal keys mean equal facts. */
-function identity(resource: FhirResource, matches: readonly ItemMatch[]): string {
+function identity(item: MappingItem): string {
+  const { resource, matches, result } = item;
   return [
     resource.resourceType,
     text(field(resource, 'status')),
     codesOf(field(resource, 'clinicalStatus')).join(','),
     codesOf(field(resource, 'verificationStatus')).join(','),
-    codesOf(field(resource, 'interpretation')).join(','),
-    String(field(resource, 'valueBoolean')),
+    item.abated === true ? 'abated' : '',
+    resultKey(result),
+    field(resource, 'dataAbsentReason') === undefined ? '' : 'absent',
     matches.map((m) => `${m.set}:${m.path}:${m.code}:${m.by === 'text' ? m.display : ''}`).join(','),
   ].join('|');
 }
 
-const NO_MATCHES: readonly ItemMatch[] = [];
-
-function matchesOf(
-  resource: FhirResource,
-  index: CodeIndex,
-  medications: ReadonlyMap<string, FhirResource>
-): readonly ItemMatch[] {
-  const elements = ELEMENTS[resource.resourceType];
-  if (elements === undefined) {
-    return NO_MATCHES;
-  }
-  const out: ItemMatch[] = [];
-  if (resource.resourceType === 'MedicationRequest' || resource.resourceType === 'MedicationStatement') {
-    const reference = field(resource, 'medicationReference');
-    const referenced = resolveMedication(resource, reference, medications);
-    const start = out.length;
-    collectCodings(field(resource, 'medicationCodeableConcept'), 'medication', index, out);
-    if (referenced !== undefined) {
-      collectCodings(field(referenced, 'code'), 'medication', index, out);
-    }
-    if (out.length === start) {
-      const texts = [
-        ...textsOf(field(resource, 'medicationCodeableConcept')),
-        ...(referenced === undefined ? [] : textsOf(field(referenced, 'code'))),
-      ];
-      if (isObject(reference) && typeof reference['display'] === 'string') {
-        texts.push(reference['display']);
-      }
-      collectTexts(texts, 'medication', index, out);
-    }
-  }
-  for (const [name, path, textFallback] of elements) {
-    const value = field(resource, name);
-    if (value === undefined) {
-      continue;
-    }
-    const start = out.length;
-    collectCodings(value, path, index, out);
-    if (textFallback && out.length === start) {
-      collectTexts(textsOf(value), path, index, out);
-    }
-  }
-  return out.length === 0 ? NO_MATCHES : out;
+function resultKey(result: ResultValue | undefined): string {
+  return result === undefined ? '' : `${result.flag}:${String(result.done)}`;
 }
 
-/** Matches of one CodeableConcept, or of an array of them (R4 arrays; some clients send a single object). */
-function collectCodings(value: unknown, path: MatchPath, index: CodeIndex, out: ItemMatch[]): void {
-  if (Array.isArray(value)) {
-    for (const concept of value) {
-      collectCodings(concept, path, index, out);
-    }
-    return;
-  }
-  if (!isObject(value) || !Array.isArray(value['coding'])) {
-    return;
-  }
-  for (const coding of value['coding'] as unknown[]) {
-    if (!isObject(coding) || typeof coding['system'] !== 'string' || typeof coding['code'] !== 'string') {
-      continue;
-    }
-    const display = typeof coding['display'] === 'string' ? coding['display'] : undefined;
-    const found = index.matchCoding(coding['system'], coding['code'], display);
-    for (let i = 0; i < found.length; i += 1) {
-      out.push({ ...(found[i] as CodeMatch), path });
-    }
-  }
+function codingKeys(matches: readonly ItemMatch[]): string[] {
+  return matches.filter((m) => m.path === 'code').map((m) => `${m.system}|${m.code}`);
 }
 
-function collectTexts(texts: readonly string[], path: MatchPath, index: CodeIndex, out: ItemMatch[]): void {
-  for (const value of texts) {
-    for (const match of index.matchText(value)) {
-      if (!out.some((m) => m.set === match.set && m.path === path)) {
-        out.push({ ...match, path });
-      }
-    }
-  }
-}
-
-/** CodeableConcept.text and coding displays, of one concept or an array of them. */
-function textsOf(value: unknown): string[] {
-  const texts: string[] = [];
-  for (const concept of Array.isArray(value) ? value : [value]) {
-    if (!isObject(concept)) {
-      continue;
-    }
-    if (typeof concept['text'] === 'string') {
-      texts.push(concept['text']);
-    }
-    for (const coding of Array.isArray(concept['coding']) ? (concept['coding'] as unknown[]) : []) {
-      if (isObject(coding) && typeof coding['display'] === 'string') {
-        texts.push(coding['display']);
-      }
-    }
-  }
-  return texts;
-}
-
-function resolveMedication(
-  resource: FhirResource,
-  reference: unknown,
-  medications: ReadonlyMap<string, FhirResource>
-): FhirResource | undefined {
-  const target = isObject(reference) && typeof reference['reference'] === 'string' ? reference['reference'] : undefined;
-  if (target === undefined) {
-    return undefined;
-  }
-  if (target.startsWith('#')) {
-    const contained = field(resource, 'contained');
-    return (Array.isArray(contained) ? (contained as unknown[]) : []).find(
-      (c): c is FhirResource => isObject(c) && c['resourceType'] === 'Medication' && `#${text(c['id'])}` === target
-    );
-  }
-  const match = /(?:^|\/)(Medication\/[^/]+)$/.exec(target);
-  return match?.[1] === undefined ? undefined : medications.get(match[1]);
-}
-
-/** The medication's name as prescribed (for strength parsing): code text, first display, or reference display. */
-function medicationName(resource: FhirResource, medications: ReadonlyMap<string, FhirResource>): string | undefined {
-  const reference = field(resource, 'medicationReference');
-  const referenced = resolveMedication(resource, reference, medications);
-  const texts = [
-    ...textsOf(field(resource, 'medicationCodeableConcept')),
-    ...(referenced === undefined ? [] : textsOf(field(referenced, 'code'))),
-  ];
-  if (texts[0] !== undefined) {
-    return texts[0];
-  }
-  return isObject(reference) && typeof reference['display'] === 'string' ? reference['display'] : undefined;
-}
-
-/** A lab result's value (quantity, string, coded or boolean) and its position against the reference range. */
-function labResult(resource: FhirResource): LabResult {
-  const quantity = field(resource, 'valueQuantity');
-  if (isObject(quantity) && typeof quantity['value'] === 'number') {
-    const value = quantity['value'];
-    const unit = text(quantity['unit']) || text(quantity['code']);
-    const range = asArray(field(resource, 'referenceRange'))[0];
-    const bound = (name: string): number | undefined => {
-      const limit = isObject(range) ? range[name] : undefined;
-      return isObject(limit) && typeof limit['value'] === 'number' ? limit['value'] : undefined;
-    };
-    const high = bound('high');
-    const low = bound('low');
-    const position =
-      high !== undefined && value > high
-        ? 'above'
-        : low !== undefined && value < low
-          ? 'below'
-          : high !== undefined || low !== undefined
-            ? 'within'
-            : undefined;
-    return {
-      value,
-      ...(unit === '' ? {} : { unit }),
-      text: unit === '' ? String(value) : `${String(value)} ${unit}`,
-      ...(position === undefined ? {} : { range: position }),
-    };
-  }
-  const string = field(resource, 'valueString');
-  if (typeof string === 'string') {
-    return { value: string, text: string };
-  }
-  const concept = field(resource, 'valueCodeableConcept');
-  const conceptText = textsOf(concept)[0];
-  if (conceptText !== undefined) {
-    return { value: conceptText, text: conceptText };
-  }
-  const bool = field(resource, 'valueBoolean');
-  return typeof bool === 'boolean' ? { value: bool, text: bool ? 'Positive' : 'Negative' } : {};
-}
-
-const POUND_KG = 0.45359237;
-
-/** Body weight in kg from a weight Observation (UCUM kg, g or [lb_av]); undefined when not convertible. */
+/** Body weight in kg of the latest weight result (converted by the pre-pass), to one decimal. */
 export function weightOf(item: MappingItem | undefined): number | undefined {
-  const quantity = item === undefined ? undefined : field(item.resource, 'valueQuantity');
-  if (!isObject(quantity) || typeof quantity['value'] !== 'number') {
-    return undefined;
-  }
-  const unit = (text(quantity['code']) || text(quantity['unit'])).toLowerCase();
-  const value = quantity['value'];
-  if (unit === 'kg') {
-    return value;
-  }
-  if (unit === 'g') {
-    return value / 1000;
-  }
-  if (unit === '[lb_av]' || unit === 'lb' || unit === 'lbs') {
-    return Math.round(value * POUND_KG * 10) / 10;
-  }
-  return undefined;
+  const result = item?.result;
+  return result?.unit === 'kg' && typeof result.value === 'number' ? Math.round(result.value * 10) / 10 : undefined;
 }

@@ -78,9 +78,22 @@ export async function decide(
     if (finding === undefined) {
       continue;
     }
-    outcomes.push({ rule, finding, indicator: indicatorOf(rule, finding) });
+    outcomes.push({ rule, finding: withCompleteness(finding, rule, model), indicator: indicatorOf(rule, finding) });
   }
   return applyPrecedence(outcomes, knowledge.precedence, onConflict);
+}
+
+/**
+ * Unknown is not absent (rules.md section 5): a rule that reads a field resting on data that could not be
+ * read says so on its card, first among its notes, naming the data.
+ */
+function withCompleteness(finding: Finding, rule: Rule, model: DecisionModel): Finding {
+  const missing = [...new Set(rule.template.facts.flatMap((fact) => model.incomplete[fact] ?? []))];
+  if (missing.length === 0) {
+    return finding;
+  }
+  const note = `Incomplete data: the ${missing.join(', the ')} could not be read. This card rests on the data that could be read and may be wrong or change once the rest is available.`;
+  return { ...finding, notes: [note, ...(finding.notes ?? [])] };
 }
 
 /** No data, no card: a finding needs at least one piece of evidence. */

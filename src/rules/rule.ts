@@ -40,6 +40,8 @@ export interface CardTemplate {
   readonly id: string;
   readonly title: string;
   readonly hooks: readonly HookName[];
+  /** Decision-model fields the condition reads; when one is incomplete, the card says which data was not read. */
+  readonly facts: readonly string[];
   readonly indicator: Indicator;
   /** Indicators the condition may raise the card to (e.g. warning -> critical when severe). */
   readonly escalatesTo?: readonly Indicator[];

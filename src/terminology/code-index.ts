@@ -1,13 +1,24 @@
-import { ICD10CM, normaliseIcd, type ConceptSet } from './value-set.js';
+import type { LocalCodeMap } from './concept-map.js';
+import { canonicalIcd, ICD10CM, normaliseIcd, type ConceptSet } from './value-set.js';
 
 export interface CodeMatch {
   /** Value set (concept) id, e.g. `ctd-sle`. */
   readonly set: string;
+  /** The standard system and code that matched (ICD-10-CM codes in their dotted form). */
   readonly system: string;
   readonly code: string;
   readonly display: string;
   /** How it matched: an exact code, an ICD-10-CM family, or free text (last resort). */
   readonly by: 'code' | 'prefix' | 'text';
+  /** The site's local code it was mapped from (site ConceptMap), when it was one. */
+  readonly mappedFrom?: { readonly system: string; readonly code: string };
+}
+
+export interface CodeIndexOptions {
+  /** Other names of code systems (OID URIs) -> their FHIR URI (mappings/code-systems.json). */
+  readonly aliases?: ReadonlyMap<string, string>;
+  /** Site ConceptMaps: local code -> standard codes. */
+  readonly localCodes?: LocalCodeMap;
 }
 
 /** The shared answer for "no match": the common case on the hot path allocates nothing. */
@@ -22,6 +33,10 @@ export class CodeIndex {
   /** system -> code -> hits: two Map probes per coding, no string building on the hot path. */
   private readonly exact = new Map<string, Map<string, { set: string; display: string }[]>>();
   private readonly icd = new Map<string, string[]>();
+  /** ICD-10-CM families each set leaves out (compose.exclude), e.g. carpal tunnel G56.0 from mononeuropathies. */
+  private readonly icdExcludes = new Map<string, readonly string[]>();
+  private readonly aliases: ReadonlyMap<string, string>;
+  private readonly localCodes: LocalCodeMap;
   private readonly longestPrefix: number;
   /** All text phrases in one regular expression (one scan per text), and which sets each phrase means. */
   private readonly phrasePattern: RegExp | undefined;
@@ -32,7 +47,9 @@ export class CodeIndex {
   private readonly firstWordPattern: RegExp | undefined;
   readonly sets: ReadonlyMap<string, ConceptSet>;
 
-  constructor(conceptSets: readonly ConceptSet[]) {
+  constructor(conceptSets: readonly ConceptSet[], options: CodeIndexOptions = {}) {
+    this.aliases = options.aliases ?? new Map();
+    this.localCodes = options.localCodes ?? new Map();
     const sets = new Map<string, ConceptSet>();
     let longest = 0;
     for (const set of conceptSets) {
@@ -40,11 +57,16 @@ export class CodeIndex {
       for (const [key, display] of set.codes) {
         const bar = key.lastIndexOf('|');
         const system = key.slice(0, bar);
+        // ICD-10-CM is keyed without its dot: EHRs send G56.22 and G5622 alike.
+        const code = system === ICD10CM ? normaliseIcd(key.slice(bar + 1)) : key.slice(bar + 1);
         const codes = this.exact.get(system) ?? new Map<string, { set: string; display: string }[]>();
         this.exact.set(system, codes);
-        const list = codes.get(key.slice(bar + 1)) ?? [];
+        const list = codes.get(code) ?? [];
         list.push({ set: set.id, display });
-        codes.set(key.slice(bar + 1), list);
+        codes.set(code, list);
+      }
+      if (set.icdExcludes.length > 0) {
+        this.icdExcludes.set(set.id, set.icdExcludes);
       }
       for (const prefix of set.icdPrefixes) {
         const list = this.icd.get(prefix) ?? [];
@@ -76,14 +98,42 @@ export class CodeIndex {
     this.firstWordPattern = words.length === 0 ? undefined : new RegExp(`(?<![a-z0-9])(?:${words.join('|')})`, 'i');
   }
 
-  /** Value sets a coding belongs to; unknown codes give an empty list (never an error). */
-  matchCoding(system: string | undefined, code: string | undefined, display?: string): readonly CodeMatch[] {
-    if (system === undefined || code === undefined || code === '') {
+  /**
+   * Value sets a coding belongs to; unknown codes give an empty list (never an error). The system may be given by
+   * an alias (`urn:oid:2.16.840.1.113883.6.90` for ICD-10-CM); ICD-10-CM codes match with or without their dot and
+   * by family; a site's local code matches through its ConceptMap.
+   */
+  matchCoding(sent: string | undefined, code: string | undefined, display?: string): readonly CodeMatch[] {
+    if (sent === undefined || code === undefined || code === '') {
       return NONE;
     }
-    const hits = this.exact.get(system)?.get(code);
+    const system = this.aliases.get(sent) ?? sent;
+    const matches = this.matchStandard(system, code, display);
+    if (matches !== NONE || this.localCodes.size === 0) {
+      return matches;
+    }
+    const targets = this.localCodes.get(`${sent}|${code}`);
+    if (targets === undefined) {
+      return NONE;
+    }
+    const mapped: CodeMatch[] = [];
+    for (const target of targets) {
+      for (const match of this.matchStandard(target.system, target.code, undefined)) {
+        if (!mapped.some((m) => m.set === match.set)) {
+          mapped.push({ ...match, ...(display === undefined ? {} : { display }), mappedFrom: { system: sent, code } });
+        }
+      }
+    }
+    return mapped.length === 0 ? NONE : mapped;
+  }
+
+  private matchStandard(system: string, sentCode: string, display: string | undefined): readonly CodeMatch[] {
+    const icd = system === ICD10CM;
+    const key = icd ? normaliseIcd(sentCode) : sentCode;
+    const hits = this.exact.get(system)?.get(key);
     let matches: CodeMatch[] | undefined;
     if (hits !== undefined) {
+      const code = icd ? canonicalIcd(key) : sentCode;
       matches = hits.map((hit) => ({
         set: hit.set,
         system,
@@ -92,18 +142,39 @@ export class CodeIndex {
         by: 'code' as const,
       }));
     }
-    if (system === ICD10CM && this.icd.size > 0) {
-      const normalised = normaliseIcd(code);
-      for (let length = Math.min(normalised.length, this.longestPrefix); length >= 3; length -= 1) {
-        for (const set of this.icd.get(normalised.slice(0, length)) ?? []) {
+    if (icd && this.icd.size > 0) {
+      for (let length = Math.min(key.length, this.longestPrefix); length >= 3; length -= 1) {
+        for (const set of this.icd.get(key.slice(0, length)) ?? []) {
           matches ??= [];
-          if (!matches.some((m) => m.set === set)) {
+          const excluded = this.icdExcludes.get(set)?.some((prefix) => key.startsWith(prefix)) === true;
+          if (!excluded && !matches.some((m) => m.set === set)) {
+            const code = canonicalIcd(key);
             matches.push({ set, system, code, display: display ?? code, by: 'prefix' });
           }
         }
       }
     }
     return matches ?? NONE;
+  }
+
+  /** Local codes (`system|code`) the site's ConceptMaps map into value set `setId`: prefetch code filters add them. */
+  localCodesOf(setId: string): string[] {
+    const set = this.sets.get(setId);
+    if (set === undefined) {
+      return [];
+    }
+    const local: string[] = [];
+    for (const [key, targets] of this.localCodes) {
+      if (targets.some((t) => set.codes.has(`${t.system}|${t.code}`))) {
+        local.push(key);
+      }
+    }
+    return local;
+  }
+
+  /** The code systems of the value sets (what a ConceptMap may map to). */
+  systems(): Set<string> {
+    return new Set(this.exact.keys());
   }
 
   /** Whole-word phrase matches in free text, e.g. "Nitrofurantoin 100 mg caps" -> med-nitrofurantoin. */

@@ -22,6 +22,8 @@ export interface ConceptSet {
   readonly codes: ReadonlyMap<string, string>;
   /** ICD-10-CM `is-a` families, normalised (upper case, no dot), e.g. `M055` for M05.5. */
   readonly icdPrefixes: readonly string[];
+  /** ICD-10-CM `is-a` families left out of the included ones (compose.exclude), normalised. */
+  readonly icdExcludes: readonly string[];
   /** Lower-case phrases matched as whole words in free text (medications and orders only, last resort). */
   readonly textPhrases: readonly string[];
 }
@@ -58,6 +60,25 @@ const schema = {
       type: 'object',
       required: ['include'],
       properties: {
+        exclude: {
+          type: 'array',
+          items: {
+            type: 'object',
+            required: ['system', 'filter'],
+            properties: {
+              system: { const: 'http://hl7.org/fhir/sid/icd-10-cm' },
+              filter: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['property', 'op', 'value'],
+                  properties: { property: { const: 'concept' }, op: { const: 'is-a' }, value: { type: 'string' } },
+                },
+              },
+              extension,
+            },
+          },
+        },
         include: {
           type: 'array',
           items: {
@@ -169,12 +190,16 @@ export function toConceptSet(value: unknown, file: string, policy: TerminologyPo
     }
   });
 
+  const icdExcludes = (valueSet.compose?.exclude ?? []).flatMap((exclude) =>
+    (exclude.filter ?? []).map((filter) => normaliseIcd(filter.value))
+  );
   return {
     id,
     title: valueSet.title ?? id,
     fact,
     codes,
     icdPrefixes,
+    icdExcludes,
     textPhrases: ext(EXT.textMatch).map((t) => t.toLowerCase()),
   };
 }
@@ -182,4 +207,9 @@ export function toConceptSet(value: unknown, file: string, policy: TerminologyPo
 /** ICD-10-CM codes compare without the dot and case-insensitively (`m05.511` and `M05511` are the same code). */
 export function normaliseIcd(code: string): string {
   return code.replace(/\./g, '').toUpperCase();
+}
+
+/** A normalised ICD-10-CM code in its written form, the dot after the category (`G5622` -> `G56.22`). */
+export function canonicalIcd(bare: string): string {
+  return bare.length > 3 ? `${bare.slice(0, 3)}.${bare.slice(3)}` : bare;
 }

@@ -164,7 +164,7 @@ describe('ctd-neuropathy-cds CLI', () => {
       TODAY
     );
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^Cohort of 37 patient\(s\) from .*: order-sign on 2026-06-01$/m);
+    expect(run.stdout).toMatch(/^Cohort of 44 patient\(s\) from .*: order-sign on 2026-06-01$/m);
     expect(run.stdout).toMatch(/^mri-spine-without-myelopathy\s+\d+\s+\d+\.\d%$/m);
     expect(run.stdout).toMatch(/^any card\s+\d+\s+\d+\.\d%$/m);
   });

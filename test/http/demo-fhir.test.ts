@@ -1,7 +1,10 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, parseConfig } from '../../src/config.js';
+import { defaultDemoDir } from '../../src/demo/demo-data.js';
 import { createLogger } from '../../src/logger.js';
 import { expectOutcome, testService } from '../support/service.js';
 
@@ -60,9 +63,10 @@ describe('demo FHIR server', () => {
   });
 
   test('a result cut by _count links to the next page, which has the rest', async () => {
-    const first = (await request(app).get('/fhir/Patient?_count=20').set(auth).expect(200)).body as SearchBundle;
-    expect(first.total).toBe(37);
-    expect(ids(first).length).toBe(20);
+    const patients = readdirSync(join(defaultDemoDir(), 'patients')).length;
+    const first = (await request(app).get('/fhir/Patient?_count=25').set(auth).expect(200)).body as SearchBundle;
+    expect(first.total).toBe(patients);
+    expect(ids(first).length).toBe(25);
     const next = first.link?.find((l) => l.relation === 'next')?.url ?? '';
     const second = (
       await request(app)
@@ -70,9 +74,9 @@ describe('demo FHIR server', () => {
         .set(auth)
         .expect(200)
     ).body as SearchBundle;
-    expect(ids(second).length).toBe(17);
+    expect(ids(second).length).toBe(patients - 25);
     expect(second.link?.some((l) => l.relation === 'next')).toBe(false);
-    expect(new Set([...ids(first), ...ids(second)]).size).toBe(37);
+    expect(new Set([...ids(first), ...ids(second)]).size).toBe(patients);
   });
 
   test('reads a resource; an unknown id is a 404 OperationOutcome', async () => {
@@ -91,12 +95,54 @@ describe('demo FHIR server', () => {
     }
   });
 
+  // The CDS Hooks Sandbox tries POST [type]/_search first (FHIR R4 search 3.1.1.2.3).
+  test('POST [type]/_search with a form-encoded body answers as the same GET search', async () => {
+    const query = { patient: 'sle-polyneuropathy', _count: '100' };
+    const byGet = (await request(app).get('/fhir/Condition').query(query).set(auth).expect(200)).body as SearchBundle;
+    const byPost = await request(app)
+      .post('/fhir/Condition/_search')
+      .set(auth)
+      .type('form')
+      .send(query)
+      .expect(200)
+      .expect('Content-Type', /application\/fhir\+json/);
+    expect(ids(byPost.body as SearchBundle)).toEqual(ids(byGet));
+    expect(ids(byGet).length).toBeGreaterThan(0);
+    // Parameters may also sit in the URL, and the body must be a form.
+    const mixed = await request(app)
+      .post('/fhir/Condition/_search?patient=sle-polyneuropathy')
+      .set(auth)
+      .type('form')
+      .send({ _count: '100' })
+      .expect(200);
+    expect(ids(mixed.body as SearchBundle)).toEqual(ids(byGet));
+    await request(app).post('/fhir/Condition/_search').set(auth).send({ patient: 'x' }).expect(400);
+    await request(app)
+      .post('/fhir/Condition/_search')
+      .type('form')
+      .send(query)
+      .set({ Authorization: 'Bearer wrong' })
+      .expect(401);
+  });
+
+  test('_include=MedicationRequest:medication adds the referenced Medication once, as an include entry', async () => {
+    const res = await request(app)
+      .get('/fhir/MedicationRequest')
+      .query({ patient: 'sle-nitrofurantoin-by-reference', status: 'active', _include: 'MedicationRequest:medication' })
+      .set(auth)
+      .expect(200);
+    const bundle = res.body as SearchBundle;
+    const included = (bundle.entry ?? []).filter((e) => e.search?.mode === 'include');
+    expect(included.map((e) => e.resource.resourceType)).toEqual(['Medication']);
+    expect((bundle.entry ?? []).filter((e) => e.search?.mode === 'match').length).toBeGreaterThan(0);
+  });
+
   test('it is read-only: writes are refused with 405 and an OperationOutcome', async () => {
     const resource = { resourceType: 'Patient', id: 'sensory-ataxia' };
     for (const method of ['post', 'put', 'patch', 'delete'] as const) {
       const res = await request(app)[method]('/fhir/Patient/sensory-ataxia').set(auth).send(resource).expect(405);
       expect(expectOutcome(res.body)).toMatch(/read-only/);
-      expect(res.headers['allow']).toBe('GET');
+      expect(res.headers['allow']).toBe('GET, POST');
     }
     await request(app).get('/fhir/Patient/sensory-ataxia').set(auth).expect(200);
   });
@@ -105,7 +151,7 @@ describe('demo FHIR server', () => {
     for (const [query, message] of [
       ['Observation?foo=bar', /'foo' is not a search parameter of Observation/],
       ['Observation?code:text=numbness', /modifier ':text' is not supported/],
-      ['Observation?_include=Observation:patient', /'_include' is not a search parameter/],
+      ['Observation?_include=Observation:patient', /_include=Observation:patient is not supported/],
       ['Observation?_sort=-foo', /_sort=-foo/],
       ['Encounter?patient=sensory-ataxia', /Encounter is not a resource type this server holds/],
       ['Observation?date=ge{{today()}}', /Invalid format for date search parameter/],

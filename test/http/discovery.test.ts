@@ -29,7 +29,11 @@ describe('GET /cds-services (spec "Discovery")', () => {
     for (const s of services) {
       for (const [key, template] of Object.entries(s.prefetch ?? {})) {
         expect(template, key).toMatch(/patient=\{\{context\.patientId\}\}/);
-        expect(template, key).toMatch(/[?&](code|conclusion|status|clinical-status)=/);
+        // Conditions are the exception: a code filter cannot express ICD-10-CM families, and a status
+        // filter would drop encounter diagnoses recorded without clinicalStatus, which the mapping counts.
+        if (key !== 'conditions') {
+          expect(template, key).toMatch(/[?&](code|conclusion|status|clinical-status)=/);
+        }
       }
     }
   });
@@ -40,7 +44,8 @@ describe('GET /cds-services (spec "Discovery")', () => {
     const labs = patientView?.prefetch?.['labs'] ?? '';
     expect(labs).toContain('http://loinc.org|2132-9'); // vitamin B12
     expect(labs).toContain('date=ge{{today() - 365 days}}'); // longest lab look-back (B12, TSH, HbA1c, HCV)
-    expect(patientView?.prefetch?.['conditions']).toContain('clinical-status=active');
+    expect(patientView?.prefetch?.['conditions']).not.toContain('clinical-status');
+    expect(patientView?.prefetch?.['medications']).toContain('_include=MedicationRequest:medication');
   });
 
   test('other methods get 405 with an Allow header and an OperationOutcome', async () => {

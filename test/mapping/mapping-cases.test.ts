@@ -43,6 +43,7 @@ async function map(input: MappingCase['input']): Promise<DecisionModel> {
     today: input.today ?? TODAY,
     patientId: 'p1',
     hook,
+    shapes: knowledge.shapes,
     ...(input.draftOrders === undefined
       ? {}
       : {

@@ -220,6 +220,7 @@ const model = fc
       plasmaExchangeIndications: [],
       draftOrders: [],
       unavailable: [],
+      incomplete: {},
     };
   });
 

@@ -42,6 +42,7 @@ export async function modelOf(chart: Chart): Promise<DecisionModel> {
           },
         }),
     ...(chart.selections === undefined ? {} : { selections: chart.selections }),
+    shapes: knowledge.shapes,
     doseOf: dailyDose,
   });
   return mapDecisionModel(input, knowledge.mapping, { lookbacks: knowledge.site.lookbacks });

@@ -13,8 +13,10 @@ export interface RecordedQuery {
 
 /**
  * A nock-backed FHIR server for unit tests of the FHIR fetch path: answers type searches with a searchset of the
- * given resources of that type, applying the `patient` and `code` (system|code) parameters, and records every
- * query (with its Authorization header) so tests can assert what was asked and with which token.
+ * given resources of that type, applying the `patient` and `code` (system|code) parameters, answers reads
+ * (`Type/id`, e.g. a referenced Medication), and records every query (with its Authorization header) so tests can
+ * assert what was asked and with which token. Like many servers it ignores `_include`: the service must read what
+ * it needs.
  */
 export function mockFhirServer(
   resources: readonly Resource[],
@@ -22,6 +24,20 @@ export function mockFhirServer(
 ): { queries: RecordedQuery[] } {
   const queries: RecordedQuery[] = [];
   const token = options.token ?? TOKEN;
+  nock('https://ehr.example.org')
+    .persist()
+    .get(/^\/fhir\/[A-Za-z]+\/[A-Za-z0-9\-.]+$/)
+    .reply(function read(uri) {
+      const [type, id] = uri.split('/').slice(-2);
+      queries.push({ path: uri, params: new URLSearchParams(), authorization: this.req.headers['authorization'] });
+      if (this.req.headers['authorization'] !== `Bearer ${token}`) {
+        return [401, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'login' }] }];
+      }
+      const found = resources.find((r) => r['resourceType'] === type && r['id'] === id);
+      return found === undefined
+        ? [404, { resourceType: 'OperationOutcome', issue: [{ severity: 'error', code: 'not-found' }] }]
+        : [200, found, { 'Content-Type': 'application/fhir+json' }];
+    });
   nock('https://ehr.example.org')
     .persist()
     .get(/^\/fhir\/[A-Za-z]+(\?.*)?$/)

@@ -7,7 +7,7 @@ import { defaultDemoDir, loadDemoData } from '../../src/demo/demo-data.js';
 
 /**
  * A synthetic FHIR Bulk Data export made of the demo patients, for the cohort tests and benchmarks: `copies` copies
- * of each of the 35 demo patients under new ids (`<demo id>-x<copy>`), each resource type spread over several files
+ * of each of the demo patients under new ids (`<demo id>-x<copy>`), each resource type spread over several files
  * of assorted names (one file of mixed types too), half of them gzipped (as several gzip members), lines shuffled in
  * blocks so that a patient's resources are scattered within and across files. In odd copies a MedicationRequest
  * references a Medication resource (shared, one per medication, in a file of its own) instead of coding the
