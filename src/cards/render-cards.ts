@@ -1,7 +1,7 @@
 import type { Action, Card, Suggestion } from '../cds-hooks/types.js';
 import type { DecisionModel } from '../mapping/decision-model.js';
 import type { RuleOutcome } from '../rules/decide.js';
-import type { SuggestionRequest } from '../rules/rule.js';
+import type { SmartAppTopic, SuggestionRequest } from '../rules/rule.js';
 import { CANONICAL_BASE } from '../terminology/value-set.js';
 import { distinctEvidence, escapeMarkdown, evidenceLine, fillTemplate, limitSummary } from './markdown.js';
 import { serviceRequestFor, type OrderContext, type Orderable } from './orderables.js';
@@ -9,6 +9,13 @@ import { serviceRequestFor, type OrderContext, type Orderable } from './orderabl
 /** Stable system of `source.topic` (its code is the rule id: feedback, metrics and EHR acknowledgements use it). */
 export const TOPIC_SYSTEM = `${CANONICAL_BASE}:rule`;
 export const OVERRIDE_REASON_SYSTEM = `${CANONICAL_BASE}:override-reason`;
+
+/** The SMART app's launch URL under the service's base (src/smart/smart-routes.ts); the EHR adds iss and launch. */
+export const SMART_LAUNCH_PATH = '/smart/launch';
+const SMART_LINK_LABEL: Readonly<Record<SmartAppTopic, string>> = {
+  workup: 'Open the neuropathy workup app (pattern, timeline, workup checklist)',
+  treatment: 'Open the neuropathy workup app (treatment and glucocorticoid dose checks)',
+};
 
 export interface RenderContext {
   readonly model: DecisionModel;
@@ -86,7 +93,20 @@ function renderCard({ rule, finding, indicator }: RuleOutcome, context: RenderCo
           })),
         }
       : {}),
-    links: [{ label: `Guidance and sources: ${template.title}`, url: guidanceUrl, type: 'absolute' }],
+    links: [
+      { label: `Guidance and sources: ${template.title}`, url: guidanceUrl, type: 'absolute' },
+      ...(template.smartApp === undefined
+        ? []
+        : [
+            {
+              label: SMART_LINK_LABEL[template.smartApp],
+              url: `${context.publicBaseUrl}${SMART_LAUNCH_PATH}`,
+              type: 'smart' as const,
+              // Spec "Link": handed to the app in the token response; the app opens on this rule's topic.
+              appContext: JSON.stringify({ rule: rule.id }),
+            },
+          ]),
+    ],
   };
 }
 

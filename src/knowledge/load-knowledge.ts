@@ -217,6 +217,7 @@ const cardSchema = {
       properties: { label: { type: 'string', minLength: 1 }, citation: { type: 'string', minLength: 1 } },
     },
     selectionBehavior: { enum: ['any', 'at-most-one'] },
+    smartApp: { enum: ['workup', 'treatment'] },
     overrideReasons: {
       type: 'array',
       minItems: 1,
