@@ -148,15 +148,17 @@ export function smartAuthorization(options: SmartAuthorizationOptions): Router {
       refuse('invalid_grant', 'the code_verifier does not match the code_challenge (PKCE)');
       return;
     }
-    const { redirectUri: _redirect, codeChallenge: _challenge, ...grant } = pending;
+    const grant = { clientId: pending.clientId, patient: pending.patient, scope: pending.scope };
     res.json({
-      access_token: options.grants.createToken(grant),
+      access_token: options.grants.createToken(
+        pending.appContext === undefined ? grant : { ...grant, appContext: pending.appContext }
+      ),
       token_type: 'Bearer',
       expires_in: options.grants.tokenLifetimeSeconds,
       scope: grant.scope,
       patient: grant.patient,
       need_patient_banner: true,
-      ...(grant.appContext === undefined ? {} : { appContext: grant.appContext }),
+      ...(pending.appContext === undefined ? {} : { appContext: pending.appContext }),
     });
   });
   return router;
