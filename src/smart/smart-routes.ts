@@ -87,7 +87,7 @@ export function smartRoutes(deps: SmartRouteDeps): Router {
     const queries: Record<string, string> = {};
     for (const service of deps.knowledge.services.values()) {
       for (const spec of service.prefetch) {
-        queries[spec.key] ??= substituteTemplate(spec.template, { patientId }, today) ?? '';
+        queries[spec.key] ??= encodeQuery(substituteTemplate(spec.template, { patientId }, today) ?? '');
       }
     }
     res.json({ queries });
@@ -105,6 +105,16 @@ export function smartRoutes(deps: SmartRouteDeps): Router {
   router.all(['/launch', '/', '/api/queries'], methodNotAllowed('GET'));
   router.all('/api/evaluate', methodNotAllowed('POST'));
   return router;
+}
+
+/**
+ * A search as `Type?name=value&...` with every value percent-encoded (RFC 3986): `http://loinc.org|1234-5` travels
+ * as `http%3A%2F%2Floinc.org%7C1234-5`. A proxy between the app and the FHIR server then cannot alter it (the SMART
+ * App Launcher's FHIR proxy collapses every `//` in the URL it forwards, which breaks unencoded token systems).
+ */
+function encodeQuery(query: string): string {
+  const at = query.indexOf('?');
+  return at < 0 ? query : `${query.slice(0, at)}?${new URLSearchParams(query.slice(at + 1)).toString()}`;
 }
 
 /**
