@@ -38,7 +38,10 @@ async function serviceJson(url, init) {
   return body;
 }
 
-/** Every page of one query, as a searchset Bundle; null when the EHR refused or failed (unknown, not empty). */
+/**
+ * Every page of one query, as a searchset Bundle. A failed read becomes an OperationOutcome: "not supplied" to the
+ * service (CDS Hooks "Prefetch Template"), so it is unknown there, never mistaken for "no data".
+ */
 async function readQuery(client, query) {
   try {
     const resources = await client.request(query, { pageLimit: PAGE_LIMIT, flat: true });
@@ -49,7 +52,10 @@ async function readQuery(client, query) {
       entry: list.filter((r) => r?.resourceType !== undefined).map((resource) => ({ resource })),
     };
   } catch {
-    return null;
+    return {
+      resourceType: 'OperationOutcome',
+      issue: [{ severity: 'error', code: 'exception', diagnostics: 'The app could not read this from the EHR.' }],
+    };
   }
 }
 
@@ -94,8 +100,8 @@ async function main() {
   renderWorkup(view.checklist);
   renderCards(view.cards, focusRule);
   renderTreatment(model, view.doseChecks, focusRule);
-  const unread = keys.filter((key) => prefetch[key] === null);
-  const records = bundles.reduce((n, b) => n + (b?.entry.length ?? 0), 0);
+  const unread = keys.filter((key) => prefetch[key].resourceType === 'OperationOutcome');
+  const records = bundles.reduce((n, b) => n + (b.entry?.length ?? 0), 0);
   status.textContent =
     `Read ${records} records from the EHR's FHIR server; evaluated for ${answer.today}.` +
     (unread.length === 0 ? '' : ` Could not read: ${unread.join(', ')} (treated as unknown).`) +

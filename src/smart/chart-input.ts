@@ -6,7 +6,7 @@ const USER_REFERENCE = /^(Practitioner|PractitionerRole|Patient|RelatedPerson)\/
 const PREFETCH_KEY = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
 /**
- * The body of POST /smart/api/evaluate: `{patientId, userId?, prefetch: {key: Bundle | null}}`. Only its shape is
+ * The body of POST /smart/api/evaluate: `{patientId, userId?, prefetch: {key: Bundle | OperationOutcome}}`. Only its shape is
  * checked here; the prefetch is then checked as a CDS Hooks request's is (src/smart/evaluate-chart.ts).
  */
 export function chartInput(body: unknown): ChartInput {
@@ -29,7 +29,7 @@ export function chartInput(body: unknown): ChartInput {
     typeof prefetch === 'object' && prefetch !== null && !Array.isArray(prefetch) ? Object.keys(prefetch) : undefined;
   if (keys === undefined || !keys.every((k) => PREFETCH_KEY.test(k))) {
     issues.push({
-      message: 'prefetch must be an object of Bundles (or null) keyed by prefetch key.',
+      message: 'prefetch must be an object of Bundles (or OperationOutcomes) keyed by prefetch key.',
       expression: ['prefetch'],
     });
   }

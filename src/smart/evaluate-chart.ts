@@ -12,7 +12,8 @@ import { cardView, type CardView } from './card-view.js';
 /**
  * What the SMART app posts: the launched patient's data as the app read it from the EHR's FHIR server with its own
  * token, keyed like the services' prefetch (GET /smart/api/queries gives the queries). Each value is a Bundle, or
- * null when the read failed: the hooks' own rules for missing data then apply (a required key gives 412).
+ * an OperationOutcome when the read failed: the hooks' own rules for data not supplied then apply (spec "Prefetch
+ * Template"; src/gather/prefetch-state.ts): a required key gives 412, an optional one is reported unavailable.
  */
 export interface ChartInput {
   readonly patientId: string;
@@ -67,7 +68,10 @@ export async function evaluateChart(input: ChartInput, deps: ChartDeps): Promise
       hook,
       hookInstance: randomUUID(),
       context: { userId: userFor(hook, input.userId), patientId: input.patientId, ...extra },
-      prefetch: Object.fromEntries(service.prefetch.map((p) => [p.key, input.prefetch[p.key] ?? null])),
+      // A key the app did not post stays absent: "not supplied", never null, which would mean "no data".
+      prefetch: Object.fromEntries(
+        service.prefetch.filter((p) => p.key in input.prefetch).map((p) => [p.key, input.prefetch[p.key]])
+      ),
     };
     // The same validation as a CDS client's request (schemas, bundle limits, patient consistency).
     const request = deps.validators.request(body, hook);

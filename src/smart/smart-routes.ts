@@ -73,7 +73,7 @@ export function smartRoutes(deps: SmartRouteDeps): Router {
   router.get('/', pages, (_req, res) => {
     res.type('text/html').send(appPage(config.smart.clientId));
   });
-  router.use('/app', express.static(appDir, { index: false, dotfiles: 'deny', fallthrough: false }));
+  router.use('/app', express.static(appDir, { index: false, dotfiles: 'deny' }));
   router.get('/vendor/fhir-client.js', (_req, res) => {
     res.type('text/javascript').sendFile(FHIR_CLIENT);
   });
