@@ -127,7 +127,7 @@ describe('authorize refuses what SMART and OAuth refuse', () => {
     const launch = await createLaunch(dev.base, PATIENT);
     const res = await authorize(authorizeUrl(dev.base, { launch, challenge: pkce().challenge, ...options }));
     expect(res.status).toBe(303);
-    expect(res.location?.origin + (res.location?.pathname ?? '')).toBe(`${dev.base}/smart/`);
+    expect(`${res.location?.origin ?? ''}${res.location?.pathname ?? ''}`).toBe(`${dev.base}/smart/`);
     expect(res.location?.searchParams.get('error')).toBe(error);
     expect(res.location?.searchParams.get('state')).toBe('state-1');
     expect(res.location?.searchParams.has('code')).toBe(false);

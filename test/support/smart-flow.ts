@@ -33,12 +33,12 @@ export async function createLaunch(base: string, patient: string, appContext?: s
 }
 
 export interface AuthorizeOptions {
-  readonly launch?: string;
-  readonly patient?: string;
-  readonly scope?: string;
-  readonly redirectUri?: string;
-  readonly challenge?: string;
-  readonly aud?: string;
+  readonly launch?: string | undefined;
+  readonly patient?: string | undefined;
+  readonly scope?: string | undefined;
+  readonly redirectUri?: string | undefined;
+  readonly challenge?: string | undefined;
+  readonly aud?: string | undefined;
 }
 
 /** The authorize request's URL, as fhirclient builds it. */
