@@ -15,7 +15,7 @@ export function renderWorkup(checklist) {
       { 'data-concept': item.concept, 'data-status': item.status },
       el('th', { scope: 'row' }, item.label),
       el('td', {}, el('span', { class: `status status-${item.status}` }, STATUS[item.status] ?? item.status)),
-      el('td', {}, item.date ?? ''),
+      el('td', { class: 'date' }, item.date ?? ''),
       el('td', {}, item.result ?? ''),
       el(
         'td',

@@ -66,7 +66,8 @@ export function renderPattern(model, patternLabels) {
       )
     )
   );
-  const severityEvidence = [...n.motor, ...n.severity];
+  // A record can be both the motor finding and the severity: list it once.
+  const severityEvidence = [...new Map([...n.motor, ...n.severity].map((e) => [e.reference, e])).values()];
   fill(
     'pattern',
     el('h3', {}, 'Pattern'),
@@ -100,7 +101,7 @@ export function renderTimeline(entries) {
     el(
       'tr',
       { 'data-kind': entry.kind },
-      el('td', {}, entry.evidence.date ?? 'not recorded'),
+      el('td', { class: 'date' }, entry.evidence.date ?? 'not recorded'),
       el('td', {}, KINDS[entry.kind] ?? entry.kind),
       el('td', {}, entry.what),
       el(

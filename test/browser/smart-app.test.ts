@@ -169,6 +169,13 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(
             await expect(app.locator('#cards').innerText()).resolves.toContain('would show no card');
           }
 
+          // What the clinician sees in the EHR's frame: the top, then the workup and the cards.
+          await page.screenshot({ path: join(SCREENSHOTS, `${patient}.png`) });
+          await app.locator('#workup').scrollIntoViewIfNeeded();
+          await page.screenshot({ path: join(SCREENSHOTS, `${patient}-workup.png`) });
+          await app.locator('#cards').scrollIntoViewIfNeeded();
+          await page.screenshot({ path: join(SCREENSHOTS, `${patient}-cards.png`) });
+
           // Keyboard: from the EHR page, the first Tab enters the frame at the skip link; Enter moves to the content.
           await page.keyboard.press('Tab');
           await expect(app.locator(':focus').innerText()).resolves.toBe("Skip to the patient's picture");
@@ -176,8 +183,6 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(
           await expect(app.locator(':focus').getAttribute('id')).resolves.toBe('main');
           expect(await app.locator('h1').count()).toBe(1);
 
-          await page.screenshot({ path: join(SCREENSHOTS, `${patient}.png`) });
-          await app.locator('body').screenshot({ path: join(SCREENSHOTS, `${patient}-full.png`) });
           // Every request went to the service or the EHR page: no CDN, font or analytics.
           const origins = new Set(watched.urls.map((u) => new URL(u).origin));
           expect([...origins].sort()).toEqual([base, pages!.loopback.base].sort());
@@ -212,7 +217,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(
         const app = await opened;
         await appReady(app);
         // The appContext came back in the token response: the workup section has the focus, the card is marked.
-        await expect(app.evaluate(() => document.activeElement?.id)).resolves.toBe('workup');
+        await expect(app.locator(':focus').getAttribute('id')).resolves.toBe('workup');
         const card = app.locator(`#cards article[data-rule="${rule}"]`);
         await expect(card.getAttribute('class')).resolves.toContain('from-link');
         await expect(card.innerText()).resolves.toContain('You opened the app from this card.');

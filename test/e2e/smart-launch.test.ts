@@ -48,6 +48,16 @@ describe('the SMART app path, for every demo patient', () => {
           expect(labsCard.detail, item.label).toContain(item.label);
         }
       }
+      // A card that asks for a study has it missing on the checklist.
+      const study = (concept: string) => answer.view.checklist.items.find((i) => i.concept === concept)?.status;
+      const rules = ruleIds(answer.cards);
+      if (rules.includes('small-fiber-neuropathy-skin-biopsy')) {
+        expect(study('proc-skin-punch-biopsy')).toBe('missing');
+      }
+      if (rules.includes('vasculitic-neuropathy-suspected')) {
+        expect(study('proc-nerve-biopsy')).not.toBe('done');
+        expect(study('proc-muscle-biopsy')).toBeDefined();
+      }
       // Every lab the model has within its look-back is "done" on the checklist, with its date.
       for (const lab of answer.model.labs.filter((l) => l.withinLookback)) {
         const item = answer.view.checklist.items.find((i) => i.concept === lab.concept);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DEFAULT_DEMO_FHIR_TOKEN } from '../../src/config.js';
 import { startDemoService, type RunningService } from '../support/demo.js';
 import { expectOutcome } from '../support/service.js';
 import { authorizeUrl, createLaunch, exchangeCode, launchAndToken, pkce } from '../support/smart-flow.js';
@@ -26,6 +27,7 @@ afterAll(async () => {
 });
 
 const PATIENT = 'sle-mononeuritis-multiplex';
+const DEMO_AUTH = { Authorization: `Bearer ${DEFAULT_DEMO_FHIR_TOKEN}` };
 const OTHER = 'ra-polyneuropathy';
 
 async function authorize(url: string): Promise<{ status: number; location: URL | undefined; text: string }> {
@@ -54,6 +56,17 @@ describe('discovery', () => {
       url: 'token',
       valueUri: `${dev.base}/fhir/auth/token`,
     });
+  });
+
+  test("what the SMART App Launcher asks during a launch: the demo clinician (a summary), a patient's encounters", async () => {
+    const practitioners = (await (
+      await fetch(`${dev.base}/fhir/Practitioner?_count=10&_summary=true&_sort=given`, { headers: DEMO_AUTH })
+    ).json()) as { entry?: { resource: { id: string } }[] };
+    expect(practitioners.entry?.map((e) => e.resource.id)).toEqual(['prac-neuro-01']);
+    const encounters = (await (
+      await fetch(`${dev.base}/fhir/Encounter?_count=10&patient=${PATIENT}&_sort:desc=date`, { headers: DEMO_AUTH })
+    ).json()) as { resourceType: string; total: number };
+    expect(encounters).toMatchObject({ resourceType: 'Bundle', total: 0 });
   });
 
   test('production mode never serves the SMART endpoints, even with the demo FHIR server on', async () => {
