@@ -108,12 +108,12 @@ export function loadDemoData(dir: string, today: string): DemoData {
   }
   const practitionerDir = join(dir, 'practitioners');
   const practitioners = (existsSync(practitionerDir) ? jsonFiles(practitionerDir) : []).map(({ file, name, json }) => {
-    const practitioner = json as Practitioner;
+    const practitioner = json as Partial<Practitioner>;
     if (practitioner.resourceType !== 'Practitioner' || practitioner.id !== name) {
       throw new DemoDataError(file, `must be a Practitioner whose id is the file name (${name})`);
     }
-    claim(file, practitioner);
-    return practitioner;
+    claim(file, practitioner as Practitioner);
+    return practitioner as Practitioner;
   });
   return { today, patients, orders, practitioners };
 }
