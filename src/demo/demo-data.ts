@@ -112,7 +112,7 @@ export function loadDemoData(dir: string, today: string): DemoData {
     if (practitioner.resourceType !== 'Practitioner' || practitioner.id !== name) {
       throw new DemoDataError(file, `must be a Practitioner whose id is the file name (${name})`);
     }
-    claim(file, practitioner as Practitioner);
+    claim(file, practitioner);
     return practitioner as Practitioner;
   });
   return { today, patients, orders, practitioners };
