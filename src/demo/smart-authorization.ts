@@ -148,15 +148,16 @@ export function smartAuthorization(options: SmartAuthorizationOptions): Router {
       refuse('invalid_grant', 'the code_verifier does not match the code_challenge (PKCE)');
       return;
     }
-    const grant = { clientId: pending.clientId, patient: pending.patient, scope: pending.scope };
     res.json({
-      access_token: options.grants.createToken(
-        pending.appContext === undefined ? grant : { ...grant, appContext: pending.appContext }
-      ),
+      access_token: options.grants.createToken({
+        clientId: pending.clientId,
+        patient: pending.patient,
+        scope: pending.scope,
+      }),
       token_type: 'Bearer',
       expires_in: options.grants.tokenLifetimeSeconds,
-      scope: grant.scope,
-      patient: grant.patient,
+      scope: pending.scope,
+      patient: pending.patient,
       need_patient_banner: true,
       ...(pending.appContext === undefined ? {} : { appContext: pending.appContext }),
     });

@@ -16,10 +16,10 @@ export interface Grant {
   readonly patient: string;
   /** The scopes granted, space-separated. */
   readonly scope: string;
-  readonly appContext?: string;
 }
 
 export interface PendingCode extends Grant {
+  readonly appContext?: string;
   readonly redirectUri: string;
   /** PKCE S256 challenge (RFC 7636 section 4.2), checked at the token endpoint. */
   readonly codeChallenge: string;

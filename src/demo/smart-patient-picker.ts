@@ -1,15 +1,15 @@
+import { escapeHtml } from '../http/escape-html.js';
+
 /** The standalone launch's patient list: a page of links, one per demo patient (no login: the data is synthetic). */
 export function patientPicker(
   authorizeUrl: string,
   patients: readonly { id: string; name: string; summary: string }[]
 ): string {
-  const escape = (text: string): string =>
-    text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
   const items = patients.map((p) => {
     const url = new URL(authorizeUrl, 'http://relative.invalid');
     url.searchParams.set('patient', p.id);
     const href = `${url.pathname}${url.search}`;
-    return `<li><a href="${escape(href)}">${escape(p.name)}</a> <code>${escape(p.id)}</code><br><small>${escape(p.summary)}</small></li>`;
+    return `<li><a href="${escapeHtml(href)}">${escapeHtml(p.name)}</a> <code>${escapeHtml(p.id)}</code><br><small>${escapeHtml(p.summary)}</small></li>`;
   });
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,10 +1,10 @@
+import { escapeHtml } from '../http/escape-html.js';
+
 /**
  * The two pages of the SMART app (docs/smart-app.md): the launch page (`GET /smart/launch`, SMART App Launch 2.0
  * "Launch URL") and the app page at the redirect URI (`GET /smart/`). Both are shells: their scripts (smart-app/)
  * run the SMART flow with the fhirclient library and fill the page. No inline script or style (CSP).
  */
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 const DISCLAIMER = 'Decision support, not a diagnosis: the clinician decides.';
 
