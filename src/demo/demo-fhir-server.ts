@@ -63,11 +63,10 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
     indexFhirDefinitions();
     const data = loadDemoData(options.dataDir, today);
     const repo = new MemoryRepository();
-    for (const demo of [...data.patients, { patient: undefined, resources: data.practitioners }]) {
-      for (const resource of [demo.patient, ...demo.resources].filter((r) => r !== undefined)) {
-        // @types/fhir and Medplum's own types describe the same FHIR R4 JSON.
-        await repo.createResource(resource as unknown as Parameters<MemoryRepository['createResource']>[0]);
-      }
+    const resources = [...data.patients.flatMap((d) => [d.patient, ...d.resources]), ...data.practitioners];
+    for (const resource of resources) {
+      // @types/fhir and Medplum's own types describe the same FHIR R4 JSON.
+      await repo.createResource(resource as unknown as Parameters<MemoryRepository['createResource']>[0]);
     }
     return { data, repo };
   };
