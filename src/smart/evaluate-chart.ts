@@ -92,7 +92,9 @@ export async function evaluateChart(input: ChartInput, deps: ChartDeps): Promise
 
   const ordered = orderResources(input.prefetch['medications']);
   const doseChecks: DoseCheck[] = [];
-  for (const med of model.meds.filter((m) => m.glucocorticoid)) {
+  // One check per order, however many glucocorticoid concepts its medication matched.
+  const glucocorticoids = new Map(model.meds.filter((m) => m.glucocorticoid).map((m) => [m.evidence.reference, m]));
+  for (const med of glucocorticoids.values()) {
     const order = ordered.get(med.evidence.reference);
     if (order === undefined) {
       doseChecks.push({ medication: med.evidence, notChecked: 'a reported medication, not an order', cards: [] });
