@@ -14,6 +14,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The build also copies the SMART app's fhirclient browser build into dist/vendor/ (scripts/vendor-assets.js).
+COPY scripts ./scripts
 RUN npm run build
 # Demo patients (the /fhir demo server) only when asked: a production image has no synthetic patients to serve.
 ARG INCLUDE_DEMO=false
@@ -44,6 +46,8 @@ COPY hooks ./hooks
 COPY cards ./cards
 COPY mappings ./mappings
 COPY db ./db
+# The SMART app's pages and browser modules (served under /smart/).
+COPY smart-app ./smart-app
 COPY --from=build /app/optional/ ./
 # The embedded feedback store's folder (used only without DATABASE_URL): the one place the service writes.
 RUN mkdir -p /var/lib/ctd-neuropathy-cds/feedback && chown -R 1000:1000 /var/lib/ctd-neuropathy-cds

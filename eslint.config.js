@@ -43,5 +43,14 @@ export default tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  { files: ['*.js', 'scripts/*.js'], ...tseslint.configs.disableTypeChecked }
+  { files: ['*.js', 'scripts/*.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The SMART app's browser modules (no build step): browser globals, no TypeScript project.
+    files: ['smart-app/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: globals.browser,
+    },
+  }
 );

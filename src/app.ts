@@ -18,6 +18,7 @@ import type { Knowledge } from './knowledge/load-knowledge.js';
 import type { ServiceCaller } from './service-call/service-caller.js';
 import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { CdsError } from './errors.js';
+import { smartRoutes } from './smart/smart-routes.js';
 
 export interface Readiness {
   /** True once knowledge is loaded and the pipeline has been warmed. */
@@ -42,8 +43,9 @@ export interface AppDeps {
 
 /**
  * Paths whose every call must carry the CDS Client's JWT (spec "Trusting CDS Clients": discovery, service calls
- * and feedback alike). A new client-facing route is protected by adding its path here. /healthz, /readyz and
- * /guidance/* stay public: they carry no patient data, and probes and clinicians' browsers have no client JWT.
+ * and feedback alike). A new client-facing route is protected by adding its path here. /healthz, /readyz,
+ * /guidance/* and /smart/* stay public: probes and clinicians' browsers have no client JWT; the guidance carries no
+ * patient data, and the SMART app's API only computes on the data its page sends (docs/smart-app.md).
  */
 export const PROTECTED_PATHS: readonly string[] = ['/cds-services', '/analytics'];
 
@@ -123,6 +125,18 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsRoute(deps.metrics, config));
   app.use(analyticsRoutes(deps.feedbackStore));
 
+  // The SMART app (docs/smart-app.md): public pages; its API computes only on the data its page posts.
+  app.use(
+    '/smart',
+    smartRoutes({
+      config,
+      knowledge: deps.knowledge,
+      validators: deps.validators,
+      pipeline: deps.pipeline,
+      logger,
+      publicBaseUrl,
+    })
+  );
   if (deps.demoFhir !== undefined) {
     app.use('/fhir', deps.demoFhir);
   }

@@ -153,6 +153,8 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
         clock,
         dataDir: parts.demoDir ?? defaultDemoDir(),
         publicBaseUrl: config.publicBaseUrl,
+        // The SMART authorization server grants access without a login: never in production.
+        smart: config.mode === 'development',
       })
     : undefined;
   const app = createApp({

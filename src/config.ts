@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authConfig, type AuthConfig } from './config/auth-config.js';
 import { bytes, ConfigError, flag, integer, optional, postgresUrl, url, type Env } from './config/env-readers.js';
+import { smartConfig, type SmartConfig } from './config/smart-config.js';
 
 export { ASYMMETRIC_ALGORITHMS, type AuthConfig, type JwsAlgorithm } from './config/auth-config.js';
 export { ConfigError } from './config/env-readers.js';
@@ -61,6 +62,8 @@ export interface Config {
   readonly demoFhirOpen: boolean;
   /** Client authentication (spec "Trusting CDS Clients"); docs/security.md. */
   readonly auth: AuthConfig;
+  /** The SMART app under /smart/ (docs/smart-app.md). */
+  readonly smart: SmartConfig;
   /** Redis for state shared between instances (the JWT `jti` replay cache); unset: in memory. */
   readonly redisUrl: string | undefined;
   /** Debug only: patient and user ids in the request log. Refused in production. Tokens are never logged. */
@@ -207,6 +210,7 @@ export function parseConfig(env: Env): Config {
     workers: integer(env, 'WORKERS', defaultWorkers(availableParallelism()), 0, 64),
     workerHeapMb: integer(env, 'WORKER_HEAP_MB', 1024, 128, 16_384),
     auth: authConfig(env, mode, publicBaseUrl),
+    smart: smartConfig(env, mode),
     redisUrl,
     logPhi,
     timeouts: {

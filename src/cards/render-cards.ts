@@ -1,6 +1,7 @@
 import type { Card } from '../cds-hooks/types.js';
 import type { DecisionModel } from '../mapping/decision-model.js';
 import type { RuleOutcome } from '../rules/decide.js';
+import type { SmartAppTopic } from '../rules/rule.js';
 import { CANONICAL_BASE } from '../terminology/value-set.js';
 import { distinctEvidence, escapeMarkdown, evidenceLine, fillTemplate, limitSummary } from './markdown.js';
 import type { OrderSet } from './order-sets.js';
@@ -18,6 +19,13 @@ export const EVIDENCE_EXTENSION = `${CANONICAL_BASE}:evidence`;
 
 /** Evidence lines a card shows; the rest are counted (a card reads at a glance: issue 13). */
 const MAX_EVIDENCE_LINES = 8;
+
+/** The SMART app's launch URL under the service's base (src/smart/smart-routes.ts); the EHR adds iss and launch. */
+export const SMART_LAUNCH_PATH = '/smart/launch';
+const SMART_LINK_LABEL: Readonly<Record<SmartAppTopic, string>> = {
+  workup: 'Open the neuropathy workup app (pattern, timeline, workup checklist)',
+  treatment: 'Open the neuropathy workup app (treatment and glucocorticoid dose checks)',
+};
 
 export interface RenderContext {
   readonly model: DecisionModel;
@@ -112,7 +120,20 @@ function renderCard(
           })),
         }
       : {}),
-    links: [{ label: `Full guidance and sources: ${template.title}`, url: guidanceUrl, type: 'absolute' }],
+    links: [
+      { label: `Full guidance and sources: ${template.title}`, url: guidanceUrl, type: 'absolute' },
+      ...(template.smartApp === undefined
+        ? []
+        : [
+            {
+              label: SMART_LINK_LABEL[template.smartApp],
+              url: `${context.publicBaseUrl}${SMART_LAUNCH_PATH}`,
+              type: 'smart' as const,
+              // Spec "Link": handed to the app in the token response; the app opens on this rule's topic.
+              appContext: JSON.stringify({ rule: rule.id }),
+            },
+          ]),
+    ],
     extension: { [EVIDENCE_EXTENSION]: references },
   };
 }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Bundle, FhirResource, MedicationRequest, Patient, ServiceRequest } from 'fhir/r4';
+import type { Bundle, FhirResource, MedicationRequest, Patient, Practitioner, ServiceRequest } from 'fhir/r4';
 import { defaultKnowledgeDir } from '../config.js';
 import { resolveRelativeDates } from './relative-dates.js';
 
@@ -28,6 +28,8 @@ export interface DemoData {
   readonly patients: readonly DemoPatient[];
   /** Draft order templates by id (their file name): no subject, `status: draft`. */
   readonly orders: ReadonlyMap<string, DraftOrder>;
+  /** The demo clinicians (`demo/practitioners/*.json`, optional): the users a SMART launch may name. */
+  readonly practitioners: readonly Practitioner[];
 }
 
 export class DemoDataError extends Error {
@@ -105,7 +107,16 @@ export function loadDemoData(dir: string, today: string): DemoData {
     }
     orders.set(name, order);
   }
-  return { today, patients, orders };
+  const practitionerDir = join(dir, 'practitioners');
+  const practitioners = (existsSync(practitionerDir) ? jsonFiles(practitionerDir) : []).map(({ file, name, json }) => {
+    const practitioner = json as Partial<Practitioner>;
+    if (practitioner.resourceType !== 'Practitioner' || practitioner.id !== name) {
+      throw new DemoDataError(file, `must be a Practitioner whose id is the file name (${name})`);
+    }
+    claim(file, practitioner);
+    return practitioner as Practitioner;
+  });
+  return { today, patients, orders, practitioners };
 }
 
 /** The draft order `orderId` for `patientId`, as a CDS client would send it in `context.draftOrders`. */

@@ -9,6 +9,10 @@ import { loadDemoData, type DemoData } from './demo-data.js';
 import { indexFhirDefinitions, SERVED_TYPES } from './fhir-definitions.js';
 import { includedEntries, supportedInclude } from './search-includes.js';
 import { completeSearchQuery, takeIncludes, UnsupportedSearch } from './search-query.js';
+import { smartAuthorization } from './smart-authorization.js';
+import { smartSecurity } from './smart-configuration.js';
+import { SmartGrants } from './smart-grants.js';
+import { assertReadInCompartment, assertSearchInCompartment, smartPatientOf } from './smart-scope.js';
 
 /**
  * The embedded demo FHIR R4 server (README "Try it"): Medplum's FHIR router over its in-memory repository, loaded
@@ -28,6 +32,11 @@ export interface DemoFhirOptions {
   readonly dataDir: string;
   /** Absolute base URL of the service as clients see it, when configured (PUBLIC_BASE_URL). */
   readonly publicBaseUrl: string | undefined;
+  /**
+   * Also serve a SMART authorization server (smart-authorization.ts) and accept the patient-scoped tokens it issues.
+   * Development only: production mode never serves it (compose.ts).
+   */
+  readonly smart: boolean;
 }
 
 export interface DemoFhirServer {
@@ -55,11 +64,10 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
     indexFhirDefinitions();
     const data = loadDemoData(options.dataDir, today);
     const repo = new MemoryRepository();
-    for (const demo of data.patients) {
-      for (const resource of [demo.patient, ...demo.resources]) {
-        // @types/fhir and Medplum's own types describe the same FHIR R4 JSON.
-        await repo.createResource(resource as unknown as Parameters<MemoryRepository['createResource']>[0]);
-      }
+    const resources = [...data.patients.flatMap((d) => [d.patient, ...d.resources]), ...data.practitioners];
+    for (const resource of resources) {
+      // @types/fhir and Medplum's own types describe the same FHIR R4 JSON.
+      await repo.createResource(resource as unknown as Parameters<MemoryRepository['createResource']>[0]);
     }
     return { data, repo };
   };
@@ -67,22 +75,42 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
   const baseUrl = (req: Request): string =>
     `${options.publicBaseUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`}${req.baseUrl}`;
 
-  const answer = async (res: Response, url: string): Promise<void> => {
+  const answer = async (req: Request, res: Response, url: string): Promise<void> => {
     const { repo } = await load();
     const [outcome, resource] = await fhirRouter.handleRequest(
       { method: 'GET', url, pathname: '', body: undefined, params: {}, query: {} },
       repo
     );
     const status = getStatus(outcome);
-    const body = status < 300 && resource !== undefined ? (resource as FhirResource) : outcome;
-    res.status(status).type('application/fhir+json').send(JSON.stringify(body));
+    const found = status < 300 && resource !== undefined ? (resource as FhirResource) : undefined;
+    const smartPatient = smartPatientOf(req);
+    if (found !== undefined && smartPatient !== undefined) {
+      assertReadInCompartment(found, smartPatient);
+    }
+    res
+      .status(status)
+      .type('application/fhir+json')
+      .send(JSON.stringify(found ?? outcome));
   };
 
+  const grants = options.smart ? new SmartGrants() : undefined;
+  const bearer = authenticate(options, grants);
   const router = Router();
-  router.use(authenticate(options));
+  if (grants !== undefined) {
+    router.use(
+      smartAuthorization({
+        grants,
+        fhirBase: baseUrl,
+        patients: async () => (await load()).data.patients,
+        authenticate: bearer,
+      })
+    );
+  }
+  router.use(bearer);
   router.use(readOnly);
   router.get('/metadata', (req, res) => {
-    res.type('application/fhir+json').send(JSON.stringify(capabilityStatement(baseUrl(req), options.clock.today())));
+    const statement = capabilityStatement(baseUrl(req), options.clock.today(), options.smart);
+    res.type('application/fhir+json').send(JSON.stringify(statement));
   });
   /** A type search (FHIR R4 search 3.1.1), by GET or by POST to `_search` (form-encoded, search 3.1.1.2.3). */
   const search = async (req: Request, res: Response, type: string, params: URLSearchParams): Promise<void> => {
@@ -98,6 +126,10 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
         throw new CdsError('invalid-request', `Demo FHIR server: ${error.message}.`);
       }
       throw error;
+    }
+    const smartPatient = smartPatientOf(req);
+    if (smartPatient !== undefined) {
+      assertSearchInCompartment(type, query, smartPatient);
     }
     const [outcome, result] = await fhirRouter.handleRequest(
       { method: 'GET', url: `${type}?${query.toString()}`, pathname: '', body: undefined, params: {}, query: {} },
@@ -161,16 +193,19 @@ export function createDemoFhirServer(options: DemoFhirOptions): DemoFhirServer {
       next();
       return;
     }
-    await answer(res, `${type}/${encodeURIComponent(req.params['id'])}`);
+    await answer(req, res, `${type}/${encodeURIComponent(req.params['id'])}`);
   });
 
   return { router, ready: async () => (await load()).data };
 }
 
-/** Bearer check on every request but the capability statement, which FHIR clients read before authenticating. */
-function authenticate(options: DemoFhirOptions): RequestHandler {
+/**
+ * Bearer check on every request but the capability statement, which FHIR clients read before authenticating:
+ * DEMO_FHIR_TOKEN (all patients), or a token of the SMART endpoints (its patient only, set in `res.locals`).
+ */
+function authenticate(options: DemoFhirOptions, grants: SmartGrants | undefined): RequestHandler {
   const expected = digest(options.token);
-  return (req, _res, next) => {
+  return (req, res, next) => {
     if (req.method === 'GET' && req.path === '/metadata') {
       next();
       return;
@@ -181,6 +216,12 @@ function authenticate(options: DemoFhirOptions): RequestHandler {
       return;
     }
     const presented = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1];
+    const grant = presented === undefined ? undefined : grants?.tokenGrant(presented);
+    if (grant !== undefined) {
+      res.locals['smartPatient'] = grant.patient;
+      next();
+      return;
+    }
     // Compared as digests in constant time, so neither the length nor the content leaks through timing.
     if (presented === undefined || !timingSafeEqual(digest(presented), expected)) {
       throw new CdsError(
@@ -240,7 +281,7 @@ function searchset(result: Bundle<FhirResource>, typeUrl: string, query: URLSear
   };
 }
 
-function capabilityStatement(base: string, today: string): CapabilityStatement {
+function capabilityStatement(base: string, today: string, smart: boolean): CapabilityStatement {
   return {
     resourceType: 'CapabilityStatement',
     status: 'active',
@@ -253,7 +294,9 @@ function capabilityStatement(base: string, today: string): CapabilityStatement {
     rest: [
       {
         mode: 'server',
-        security: { description: 'Authorization: Bearer <DEMO_FHIR_TOKEN> on every request but this one.' },
+        security: smart
+          ? smartSecurity(base)
+          : { description: 'Authorization: Bearer <DEMO_FHIR_TOKEN> on every request but this one.' },
         resource: SERVED_TYPES.map((type) => ({
           type,
           interaction: [{ code: 'read' as const }, { code: 'search-type' as const }],

@@ -14,6 +14,10 @@ export const SERVED_TYPES = [
   'Procedure',
   'ServiceRequest',
   'DiagnosticReport',
+  // No demo patient has encounters, and Practitioner holds the demo clinician: the SMART App Launcher asks for both
+  // during a launch (its encounter and provider pickers; docs/smart-app.md).
+  'Encounter',
+  'Practitioner',
 ] as const;
 
 let indexed = false;

@@ -51,6 +51,11 @@ export function completeSearchQuery(resourceType: string, query: URLSearchParams
   const completed = new URLSearchParams();
   for (const [key, value] of query) {
     const [code = '', modifier] = key.split(':');
+    if (code === '_summary') {
+      // Answered with whole resources: more elements than a summary, which a summary-reading client accepts
+      // (the SMART App Launcher's provider list asks for `_summary=true`).
+      continue;
+    }
     if (RESULT_PARAMETERS.has(code)) {
       if (code === '_sort') {
         for (const field of value.split(',')) {

@@ -1,8 +1,6 @@
 import { marked } from 'marked';
 import type { Rule } from '../rules/rule.js';
-
-const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+import { escapeHtml } from './escape-html.js';
 
 /**
  * The guidance behind a rule, as a small HTML page: the absolute link every card carries. Its content is the

@@ -41,6 +41,8 @@ const cardSchema = {
       properties: { label: text, citation: text, also: { type: 'array', minItems: 1, items: text } },
     },
     selectionBehavior: { enum: ['any', 'at-most-one'] },
+    // Cards whose follow-up is a workup or a treatment decision link to the SMART app on that topic.
+    smartApp: { enum: ['workup', 'treatment'] },
     overrideReasons: {
       type: 'array',
       minItems: 1,

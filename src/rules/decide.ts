@@ -46,19 +46,8 @@ export async function decide(
   onRuleError: RuleErrorHandler = () => undefined,
   onConflict?: ConflictHandler
 ): Promise<RuleOutcome[]> {
-  const { common } = knowledge;
-  const constants = { settings: settings.values, lookbacks: settings.lookbacks, hook: model.hook };
   // What the conditions share (cards/common.jsonata) is computed once per request and bound into each of them.
-  // Its values are frozen like the model (a condition that mutated one would change what the next rule sees); its
-  // functions are JSONata closures over the model and stay as they are.
-  const result = common === undefined ? {} : await common.evaluate(model, constants);
-  const shared = isObject(result) ? result : {};
-  for (const value of Object.values(shared)) {
-    if (!(isObject(value) && value['_jsonata_lambda'] === true)) {
-      deepFreeze(value);
-    }
-  }
-  const bindings = { ...shared, ...constants };
+  const bindings = await ruleBindings(model, settings, knowledge.common);
   const outcomes: RuleOutcome[] = [];
   for (const rule of rules) {
     if (
@@ -94,6 +83,29 @@ function withCompleteness(finding: Finding, rule: Rule, model: DecisionModel): F
   }
   const note = `Incomplete data: the ${missing.join(', the ')} could not be read. This card rests on the data that could be read and may be wrong or change once the rest is available.`;
   return { ...finding, notes: [note, ...(finding.notes ?? [])] };
+}
+
+/**
+ * What every rule condition is evaluated with: `$settings`, `$lookbacks`, `$hook` and what the conditions share
+ * (cards/common.jsonata), computed once per request. The SMART app's views of the model (cards/app/) are
+ * evaluated with the same bindings, so that "done" and "a neuropathy" mean there what they mean on the cards.
+ */
+export async function ruleBindings(
+  model: DecisionModel,
+  settings: Omit<RuleSettings, 'disabled'>,
+  common: CompiledExpression | undefined
+): Promise<Record<string, unknown>> {
+  const constants = { settings: settings.values, lookbacks: settings.lookbacks, hook: model.hook };
+  // The shared values are frozen like the model (a condition that mutated one would change what the next rule
+  // sees); its functions are JSONata closures over the model and stay as they are.
+  const result = common === undefined ? {} : await common.evaluate(model, constants);
+  const shared = isObject(result) ? result : {};
+  for (const value of Object.values(shared)) {
+    if (!(isObject(value) && value['_jsonata_lambda'] === true)) {
+      deepFreeze(value);
+    }
+  }
+  return { ...shared, ...constants };
 }
 
 /** No data, no card: a finding needs at least one piece of evidence. */

@@ -63,7 +63,14 @@ export interface CardTemplate {
   };
   readonly selectionBehavior?: 'any' | 'at-most-one';
   readonly overrideReasons?: readonly OverrideReasonTemplate[];
+  /**
+   * The card's follow-up is a workup or a treatment decision: it links the SMART app (type `smart`), which opens
+   * on that part of the picture (docs/smart-app.md).
+   */
+  readonly smartApp?: SmartAppTopic;
 }
+
+export type SmartAppTopic = 'workup' | 'treatment';
 
 export interface Rule {
   readonly id: string;

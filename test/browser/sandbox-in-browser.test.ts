@@ -1,7 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { demoExpectations, demoRequest, startDemoService, type RunningService } from '../support/demo.js';
+import { assertChromiumInCi, CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, IN_CI } from '../support/chromium.js';
 import { listenOnLoopback } from '../support/loopback.js';
 
 /**
@@ -17,26 +18,6 @@ import { listenOnLoopback } from '../support/loopback.js';
  * Runs where Chromium is (Debian's package: /usr/bin/chromium, or CHROMIUM_PATH); skipped without it, except in CI
  * (CI=true), where .ci/run installs it and a missing Chromium fails the suite.
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const IN_CI = process.env['CI'] === 'true';
-
-/**
- * Headless, as root (no sandbox), and nothing but 127.0.0.1: no GPU, no QUIC, no proxy, no first-run, background
- * networking, component updates or sync, which would reach for the internet. Playwright gives every launch a fresh,
- * temporary --user-data-dir of its own (it refuses one in `args`) and removes it on close.
- */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-proxy-server',
-];
 
 /** The README's Sandbox link opens this patient; its Rx View example prescribes nitrofurantoin for the other. */
 const PATIENT = 'sle-mononeuritis-multiplex';
@@ -125,12 +106,7 @@ describe.skipIf(!HAVE_CHROMIUM && !IN_CI)(
     let elsewhere: RunningService | undefined;
 
     beforeAll(async () => {
-      if (!HAVE_CHROMIUM) {
-        throw new Error(
-          `CI=true and there is no Chromium at ${CHROMIUM}: .ci/run installs Debian's chromium, and in CI the ` +
-            'browser test must run, not be skipped'
-        );
-      }
+      assertChromiumInCi();
       pages = await startPageServer();
       const publicPage = `--ip-address-space-overrides=127.0.0.1:${String(pages.port)}=public`;
       [browser, open, elsewhere] = await Promise.all([

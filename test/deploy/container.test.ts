@@ -65,7 +65,7 @@ describe('Dockerfile', () => {
     const fromContext = copies(runtime)
       .filter((c) => c.from === undefined)
       .flatMap((c) => c.sources);
-    expect(fromContext.sort()).toEqual(['LICENSE', 'cards', 'db', 'hooks', 'mappings', 'package.json']);
+    expect(fromContext.sort()).toEqual(['LICENSE', 'cards', 'db', 'hooks', 'mappings', 'package.json', 'smart-app']);
     const fromStages = copies(runtime).filter((c) => c.from !== undefined);
     for (const { sources } of fromStages) {
       expect(sources.join(' ')).not.toMatch(/\bsrc\b|\btest\b|tsconfig|\bdemo\b(?!-)/);

@@ -122,7 +122,7 @@ describe('installing and starting as the README and the image do', () => {
       const install = await npm(['ci', '--omit=dev']);
       expect(install.status, install.output).toBe(0);
       expect(install.output).toContain('prepare: production install (no TypeScript): not building');
-      for (const dev of ['typescript', 'tsx', 'vitest', 'eslint', 'playwright-core']) {
+      for (const dev of ['typescript', 'tsx', 'vitest', 'eslint', 'playwright-core', 'fhirclient']) {
         expect(existsSync(join(app, 'node_modules', dev)), `${dev} is a dev dependency`).toBe(false);
       }
 
@@ -134,6 +134,10 @@ describe('installing and starting as the README and the image do', () => {
       // Production: discovery needs a client JWT, and the demo FHIR server is off.
       expect((await fetch(`${server.baseUrl}/cds-services`)).status).toBe(401);
       expect((await fetch(`${server.baseUrl}/fhir/metadata`)).status).toBe(404);
+      // The SMART app's library comes from dist/vendor/ (copied at build time), not from a dev dependency.
+      const library = await fetch(`${server.baseUrl}/smart/vendor/fhir-client.js`);
+      expect(library.status).toBe(200);
+      expect((await library.text()).length).toBeGreaterThan(10_000);
       await expectSigtermStops(server);
     },
     INSTALL_MS

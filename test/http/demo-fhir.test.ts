@@ -153,7 +153,7 @@ describe('demo FHIR server', () => {
       ['Observation?code:text=numbness', /modifier ':text' is not supported/],
       ['Observation?_include=Observation:patient', /_include=Observation:patient is not supported/],
       ['Observation?_sort=-foo', /_sort=-foo/],
-      ['Encounter?patient=sensory-ataxia', /Encounter is not a resource type this server holds/],
+      ['Appointment?patient=sensory-ataxia', /Appointment is not a resource type this server holds/],
       ['Observation?date=ge{{today()}}', /Invalid format for date search parameter/],
     ] as const) {
       const res = await request(app).get(`/fhir/${query}`).set(auth).expect(400);
