@@ -31,11 +31,21 @@ export interface SmartRouteDeps {
  * (scripts/vendor-assets.js), so that a production install needs the library's package not at all; running from
  * the sources (tests, `npm run dev`), it comes from the package itself, a dev dependency.
  */
-function fhirClientFile(): string {
+function fhirClientFile(): string | undefined {
   const built = fileURLToPath(new URL('../vendor/fhir-client.min.js', import.meta.url));
-  return existsSync(built)
-    ? built
-    : join(dirname(createRequire(import.meta.url).resolve('fhirclient/package.json')), 'build', 'fhir-client.min.js');
+  if (existsSync(built)) {
+    return built;
+  }
+  try {
+    return join(
+      dirname(createRequire(import.meta.url).resolve('fhirclient/package.json')),
+      'build',
+      'fhir-client.min.js'
+    );
+  } catch {
+    // Neither built nor installed (sources run without dev dependencies): the app cannot start, the service can.
+    return undefined;
+  }
 }
 
 /**
@@ -82,7 +92,13 @@ export function smartRoutes(deps: SmartRouteDeps): Router {
   });
   router.use('/app', express.static(appDir, { index: false, dotfiles: 'deny' }));
   const fhirClient = fhirClientFile();
+  if (fhirClient === undefined) {
+    deps.logger.warn('the SMART app library is missing: run npm run build (it copies it into dist/vendor/)');
+  }
   router.get('/vendor/fhir-client.js', (_req, res) => {
+    if (fhirClient === undefined) {
+      throw new CdsError('not-found', 'The SMART app library is not installed on this server (npm run build).');
+    }
     res.type('text/javascript').sendFile(fhirClient);
   });
 
