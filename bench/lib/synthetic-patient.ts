@@ -13,8 +13,8 @@ const LOCAL = 'http://example.org/fhir/CodeSystem/local-codes';
 
 type Resource = Record<string, unknown>;
 
-/** mulberry32: a tiny seeded PRNG, so the same N gives byte-identical bodies. */
-function random(seed: number): () => number {
+/** mulberry32: a tiny seeded PRNG, so the same N gives byte-identical bodies (also the synthetic exports'). */
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

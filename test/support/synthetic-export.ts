@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { FhirResource, Medication } from 'fhir/r4';
+import { random as seededRandom } from '../../bench/lib/synthetic-patient.js';
 import { defaultDemoDir, loadDemoData } from '../../src/demo/demo-data.js';
 
 /**
@@ -34,7 +35,7 @@ export interface SyntheticExport {
 
 export function writeSyntheticExport(options: SyntheticExportOptions): SyntheticExport {
   const demo = loadDemoData(defaultDemoDir(), options.today);
-  const random = mulberry32(options.seed ?? 1);
+  const random = seededRandom(options.seed ?? 1);
   const perType = options.filesPerType ?? 3;
   const block = options.shuffleBlock ?? 5000;
   mkdirSync(options.dir, { recursive: true });
@@ -121,18 +122,6 @@ export function writeSyntheticExport(options: SyntheticExportOptions): Synthetic
     patients: options.copies * demo.patients.length,
     files: names.map((name) => join(options.dir, name)),
     demoIds: demo.patients.map((p) => p.id),
-  };
-}
-
-/** A small seeded generator (mulberry32): the same export for the same seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
