@@ -43,6 +43,16 @@ const extension = {
   },
 } as const;
 
+/** ValueSet.compose filters: ICD-10-CM families by `concept is-a <prefix>` (the only filter the code index reads). */
+const isAFilters = {
+  type: 'array',
+  items: {
+    type: 'object',
+    required: ['property', 'op', 'value'],
+    properties: { property: { const: 'concept' }, op: { const: 'is-a' }, value: { type: 'string' } },
+  },
+} as const;
+
 const schema = {
   type: 'object',
   required: ['resourceType', 'id', 'url', 'title', 'status', 'extension'],
@@ -67,14 +77,7 @@ const schema = {
             required: ['system', 'filter'],
             properties: {
               system: { const: 'http://hl7.org/fhir/sid/icd-10-cm' },
-              filter: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['property', 'op', 'value'],
-                  properties: { property: { const: 'concept' }, op: { const: 'is-a' }, value: { type: 'string' } },
-                },
-              },
+              filter: isAFilters,
               extension,
             },
           },
@@ -90,14 +93,7 @@ const schema = {
                 type: 'array',
                 items: { type: 'object', required: ['code'], properties: { code: { type: 'string' } } },
               },
-              filter: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  required: ['property', 'op', 'value'],
-                  properties: { property: { const: 'concept' }, op: { const: 'is-a' }, value: { type: 'string' } },
-                },
-              },
+              filter: isAFilters,
               extension,
             },
           },
