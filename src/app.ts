@@ -5,6 +5,7 @@ import { clientIdentity } from './auth/client-identity.js';
 import type { PipelineDeps } from './call-service.js';
 import type { RequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
+import { launcherCompat } from './demo/launcher-compat.js';
 import type { FeedbackStore } from './feedback/feedback-store.js';
 import { analyticsRoutes } from './http/analytics-routes.js';
 import { cdsRoutes, facts } from './http/cds-routes.js';
@@ -139,6 +140,9 @@ export function createApp(deps: AppDeps): Express {
   );
   if (deps.demoFhir !== undefined) {
     app.use('/fhir', deps.demoFhir);
+    if (config.mode === 'development') {
+      app.use(launcherCompat());
+    }
   }
   app.use(
     cdsRoutes({

@@ -184,6 +184,21 @@ describe('demo FHIR server', () => {
   });
 });
 
+describe("the SMART App Launcher's encounter lookup (it drops the /fhir base path)", () => {
+  test('GET /Encounter/ at the root is sent, query and all, to the demo server, which answers the search', async () => {
+    const query = '_count=1&_sort:desc=date&patient=pan-mononeuritis-foot-drop';
+    const res = await request(app).get(`/Encounter/?${query}`).expect(307);
+    expect(res.headers['location']).toBe(`/fhir/Encounter?${query}`);
+    const bundle = (await request(app).get(String(res.headers['location'])).set(auth).expect(200)).body as SearchBundle;
+    expect(bundle.resourceType).toBe('Bundle');
+  });
+
+  test('not in production, where no demo server runs beside the service', async () => {
+    const production = testService({ ...PRODUCTION, DEMO_FHIR: 'true', DEMO_FHIR_TOKEN: 'a-long-own-token' });
+    await request(production.app).get('/Encounter/?patient=x').expect(404);
+  });
+});
+
 /** Production with client authentication off: these tests are about the demo server's settings. */
 const PRODUCTION = { NODE_ENV: 'production', AUTH_MODE: 'off', ALLOW_AUTH_OFF_IN_PRODUCTION: 'true' };
 
