@@ -65,8 +65,12 @@ describe('discovery', () => {
     expect(practitioners.entry?.map((e) => e.resource.id)).toEqual(['prac-neuro-01']);
     const encounters = (await (
       await fetch(`${dev.base}/fhir/Encounter?_count=10&patient=${PATIENT}&_sort:desc=date`, { headers: DEMO_AUTH })
-    ).json()) as { resourceType: string; total: number };
-    expect(encounters).toMatchObject({ resourceType: 'Bundle', total: 0 });
+    ).json()) as { resourceType: string; total: number; entry?: { resource: { id: string; status: string } }[] };
+    // Each demo patient has one current clinic visit, so the launcher's encounter picker has one to offer.
+    expect(encounters).toMatchObject({ resourceType: 'Bundle', total: 1 });
+    expect(encounters.entry?.map((e) => [e.resource.id, e.resource.status])).toEqual([
+      [`${PATIENT}-enc-clinic`, 'in-progress'],
+    ]);
   });
 
   test('production mode never serves the SMART endpoints, even with the demo FHIR server on', async () => {
