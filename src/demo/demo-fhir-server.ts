@@ -2,15 +2,16 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { getStatus } from '@medplum/core';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
-import type { Bundle, CapabilityStatement, FhirResource } from 'fhir/r4';
+import type { Bundle, FhirResource } from 'fhir/r4';
 import type { Clock } from '../call-service.js';
 import { CdsError } from '../errors.js';
+import { capabilityStatement } from './capability-statement.js';
 import { loadDemoData, type DemoData } from './demo-data.js';
-import { indexFhirDefinitions, SERVED_TYPES } from './fhir-definitions.js';
+import { indexFhirDefinitions } from './fhir-definitions.js';
 import { includedEntries, supportedInclude } from './search-includes.js';
 import { completeSearchQuery, takeIncludes, UnsupportedSearch } from './search-query.js';
+import { searchset } from './searchset.js';
 import { smartAuthorization } from './smart-authorization.js';
-import { smartSecurity } from './smart-configuration.js';
 import { SmartGrants } from './smart-grants.js';
 import { assertReadInCompartment, assertSearchInCompartment, smartPatientOf } from './smart-scope.js';
 
@@ -249,59 +250,4 @@ const readOnly: RequestHandler = (req, _res, next) => {
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/**
- * Medplum's in-memory search returns bare entries; a FHIR server's searchset also has each entry's `fullUrl` and
- * `search.mode`, a `self` link and, when `_count` cut the result, a `next` link (paged with `_offset`, which the
- * repository implements). The service follows `next` links, so the demo pages for real.
- */
-function searchset(result: Bundle<FhirResource>, typeUrl: string, query: URLSearchParams): Bundle<FhirResource> {
-  const entry = (result.entry ?? []).map((e) => ({
-    ...(e.resource === undefined
-      ? {}
-      : { fullUrl: `${typeUrl.slice(0, typeUrl.lastIndexOf('/'))}/${e.resource.resourceType}/${e.resource.id ?? ''}` }),
-    ...(e.resource === undefined ? {} : { resource: e.resource }),
-    search: { mode: 'match' as const },
-  }));
-  const link = [{ relation: 'self', url: `${typeUrl}?${query.toString()}` }];
-  const count = Number(query.get('_count') ?? NaN);
-  const offset = Number(query.get('_offset') ?? 0);
-  if (Number.isInteger(count) && count > 0 && result.total !== undefined && offset + count < result.total) {
-    const next = new URLSearchParams(query);
-    next.set('_offset', String(offset + count));
-    link.push({ relation: 'next', url: `${typeUrl}?${next.toString()}` });
-  }
-  return {
-    resourceType: 'Bundle',
-    type: 'searchset',
-    ...(result.total === undefined ? {} : { total: result.total }),
-    link,
-    ...(entry.length === 0 ? {} : { entry }),
-  };
-}
-
-function capabilityStatement(base: string, today: string, smart: boolean): CapabilityStatement {
-  return {
-    resourceType: 'CapabilityStatement',
-    status: 'active',
-    date: today,
-    kind: 'instance',
-    software: { name: 'ctd-neuropathy-cds demo FHIR server (@medplum/fhir-router, in-memory)' },
-    implementation: { description: 'Synthetic demo patients; read-only', url: base },
-    fhirVersion: '4.0.1',
-    format: ['json'],
-    rest: [
-      {
-        mode: 'server',
-        security: smart
-          ? smartSecurity(base)
-          : { description: 'Authorization: Bearer <DEMO_FHIR_TOKEN> on every request but this one.' },
-        resource: SERVED_TYPES.map((type) => ({
-          type,
-          interaction: [{ code: 'read' as const }, { code: 'search-type' as const }],
-        })),
-      },
-    ],
-  };
 }
