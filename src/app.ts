@@ -15,6 +15,7 @@ import { guidancePage } from './http/guidance-page.js';
 import { jsonBody, rawJsonBody } from './http/json-body.js';
 import { metricsRoute } from './http/metrics-route.js';
 import { requestIds, requestLog } from './http/request-id.js';
+import { routeLabel } from './http/route-label.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
 import type { ServiceCaller } from './service-call/service-caller.js';
 import type { ServiceMetrics } from './metrics/service-metrics.js';
@@ -72,7 +73,8 @@ export function createApp(deps: AppDeps): Express {
       requestLog(res, logger).info(
         {
           method: req.method,
-          route: req.route === undefined ? req.path : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`,
+          // A fixed label, never the raw path: paths can carry patient ids (src/http/route-label.ts).
+          route: routeLabel(req),
           status: res.statusCode,
           ms,
           ...(client === undefined ? {} : { client: client.iss, tenant: client.tenant }),
