@@ -14,6 +14,7 @@ import { errorHandler, methodNotAllowed, notFound } from './http/error-handler.j
 import { guidancePage } from './http/guidance-page.js';
 import { jsonBody, rawJsonBody } from './http/json-body.js';
 import { metricsRoute } from './http/metrics-route.js';
+import { readinessRoute, type Readiness } from './http/readiness.js';
 import { requestIds, requestLog } from './http/request-id.js';
 import { routeLabel } from './http/route-label.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
@@ -22,10 +23,7 @@ import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { CdsError } from './errors.js';
 import { smartRoutes } from './smart/smart-routes.js';
 
-export interface Readiness {
-  /** True once knowledge is loaded and the pipeline has been warmed. */
-  ready: boolean;
-}
+export type { Readiness } from './http/readiness.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -107,12 +105,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
   });
-  app.get('/readyz', (_req, res) => {
-    if (!deps.readiness.ready) {
-      throw new CdsError('not-ready', 'Knowledge is loading or the pipeline is warming up.');
-    }
-    res.json({ status: 'ready', services: deps.knowledge.services.size, rules: deps.knowledge.rules.length });
-  });
+  app.get(
+    '/readyz',
+    readinessRoute(deps.readiness, logger, () => ({
+      services: deps.knowledge.services.size,
+      rules: deps.knowledge.rules.length,
+    }))
+  );
   app.get('/guidance/:ruleId', (req, res) => {
     const rule = deps.knowledge.rules.find((r) => r.id === req.params['ruleId']);
     if (rule === undefined) {

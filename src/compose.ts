@@ -99,7 +99,7 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
   const logger = parts.logger ?? createLogger(config.logLevel);
   const knowledge = parts.knowledge ?? configuredKnowledge(config);
   const validators = requestValidatorsFor(config);
-  const feedbackStore = parts.feedbackStore ?? new MemoryFeedbackStore();
+  const feedbackStore: FeedbackStore = parts.feedbackStore ?? new MemoryFeedbackStore();
   const metrics = parts.metrics ?? createServiceMetrics([...knowledge.services.keys()]);
   const clock = parts.clock ?? systemClock;
   const pipeline: PipelineDeps = {
@@ -124,13 +124,15 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     });
   const readiness: Readiness = { ready: false };
   // The jti store exists only when clients are authenticated; Redis when instances must share it.
-  const replayStore =
+  const replayStore: ReplayStore | undefined =
     config.auth.mode === 'off'
       ? undefined
       : (parts.replayStore ??
         (config.redisUrl === undefined
           ? new MemoryReplayStore(parts.now === undefined ? {} : { now: parts.now })
           : new RedisReplayStore(config.redisUrl, logger)));
+  // What /readyz checks once warm: the stores outside the process (src/http/readiness.ts).
+  readiness.dependencies = [replayStore?.dependency, feedbackStore.dependency].filter((d) => d !== undefined);
   let clientAuth = noClientAuth;
   if (replayStore !== undefined) {
     try {

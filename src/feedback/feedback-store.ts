@@ -1,3 +1,4 @@
+import type { Dependency } from '../dependency.js';
 import type { CardShown } from './card-shown.js';
 import type { FeedbackRecord } from './feedback-record.js';
 import { tallyFeedback, type RuleTally, type TimeWindow } from './feedback-tally.js';
@@ -27,6 +28,8 @@ export interface FeedbackStore {
   tally(window: TimeWindow): Promise<readonly RuleTally[]>;
   /** Writes what is buffered and releases files or connections. */
   close(): Promise<void>;
+  /** Where the store keeps its data, checked by /readyz (absent for the in-memory store). */
+  readonly dependency?: Dependency;
 }
 
 /** In-memory store: keeps nothing across restarts; for tests and tools, never the service's default. */

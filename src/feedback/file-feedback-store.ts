@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { Dependency } from '../dependency.js';
 import { AppendLog } from './append-log.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { isCardShown, type CardShown } from './card-shown.js';
@@ -43,6 +44,12 @@ export class FileFeedbackStore implements FeedbackStore {
   private readonly cards = new Map<string, CardShown>();
   private readonly cardBuffer: BatchBuffer<CardShown>;
   private pending: PendingSave[] = [];
+  readonly dependency: Dependency = {
+    name: 'file feedback store (FEEDBACK_DIR)',
+    check: async () => {
+      await Promise.all([this.feedbackLog.check(), this.cardsLog.check()]);
+    },
+  };
   private committing = false;
   private committed: Promise<void> = Promise.resolve();
 

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import type { Dependency } from '../dependency.js';
 import { BatchBuffer } from './batch-buffer.js';
 import type { CardShown } from './card-shown.js';
 import type { FeedbackRecord } from './feedback-record.js';
@@ -46,6 +47,12 @@ interface TallyRow {
  */
 export class PostgresFeedbackStore implements FeedbackStore {
   private readonly cardBuffer: BatchBuffer<CardShown>;
+  readonly dependency: Dependency = {
+    name: 'PostgreSQL feedback store (DATABASE_URL)',
+    check: async () => {
+      await this.pool.query('SELECT 1');
+    },
+  };
 
   private constructor(
     private readonly pool: pg.Pool,
