@@ -7,6 +7,7 @@ import type { RequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
 import { launcherCompat } from './demo/launcher-compat.js';
 import type { FeedbackStore } from './feedback/feedback-store.js';
+import { admission } from './http/admission.js';
 import { analyticsRoutes } from './http/analytics-routes.js';
 import { cdsRoutes, facts } from './http/cds-routes.js';
 import { corsMiddleware } from './http/cors.js';
@@ -93,6 +94,8 @@ export function createApp(deps: AppDeps): Express {
     })
   );
   app.use(corsMiddleware(config.corsOrigins));
+  // Load shedding first: beyond the bounded queue a service call is refused before any work is done for it.
+  app.post('/cds-services/:id', admission({ workers: config.workers, queuePerWorker: config.workerQueueLimit }));
   // Before the body is parsed: an unauthenticated caller cannot make the service read and parse 12 MB.
   app.use(PROTECTED_PATHS as string[], deps.clientAuth);
   // Service calls keep their body as bytes, for the evaluation to parse where it runs (a worker thread by default);
