@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
-import type { CallResult, CallTask } from '../../src/service-call/evaluate-call.js';
+import type { CallResult } from '../../src/service-call/evaluate-call.js';
 import type { ServiceCaller } from '../../src/service-call/service-caller.js';
 import { expectOutcome, fixture, testService } from '../support/service.js';
 
@@ -22,9 +22,13 @@ function heldCaller(): HeldCaller {
   const waiting: (() => void)[] = [];
   const result: CallResult = { status: 200, body: '{"cards":[]}', headers: {}, facts: {}, events: [] };
   return {
-    call(_task: CallTask) {
+    call() {
       started += 1;
-      return new Promise((resolve) => waiting.push(() => resolve(result)));
+      return new Promise((resolve) => {
+        waiting.push(() => {
+          resolve(result);
+        });
+      });
     },
     ready: () => Promise.resolve(),
     close: () => Promise.resolve(),
