@@ -83,7 +83,7 @@ export function createClientJwtVerifier(options: ClientJwtVerifierOptions): Clie
           algorithms: [...algorithms],
           issuer: client.iss,
           typ: 'JWT',
-          // `sub` too: the issue of trust names it REQUIRED (docs/security.md), so a token without it is refused.
+          // `sub` too: CDS Hooks 2.0 lists it as REQUIRED (the client's id); the 1.x table in our spec copy lacks it.
           requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
           clockTolerance: options.clockSkewSeconds,
           // Also makes jose refuse an `iat` in the future (beyond the skew).
