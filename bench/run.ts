@@ -17,6 +17,7 @@ import {
   startupTable,
 } from './http.bench.js';
 import { mappingTable, runMappingBench } from './mapping.bench.js';
+import { overloadTable, runOverloadBench } from './overload.bench.js';
 import { runStagesBench, stagesTable } from './stages.bench.js';
 
 const quick = process.argv.includes('--quick');
@@ -59,6 +60,10 @@ const fairness = [await runFairnessBench(quick, feedbackDir, undefined), await r
 console.log('\n## Fairness: a 10-resource request sent while a 10,000-resource request is in flight\n');
 console.log(fairnessTable(fairness));
 
+const overload = await runOverloadBench(quick, feedbackDir);
+console.log('\n## Overload: a bounded work queue against none\n');
+console.log(overloadTable(overload));
+
 const startup = await runStartupBench(feedbackDir);
 console.log('\n## Start-up (compiled server, production settings)\n');
 console.log(startupTable(startup));
@@ -77,6 +82,10 @@ mkdirSync(dir, { recursive: true });
 const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' : ''}.json`);
 writeFileSync(
   file,
-  JSON.stringify({ machine, quick, mapping, stages, fhirFetch, http, fairness, startup, feedback, cohort }, null, 2)
+  JSON.stringify(
+    { machine, quick, mapping, stages, fhirFetch, http, fairness, overload, startup, feedback, cohort },
+    null,
+    2
+  )
 );
 console.log(`\nResults: ${file}`);

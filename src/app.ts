@@ -7,6 +7,7 @@ import type { RequestValidators } from './cds-hooks/validate.js';
 import type { Config } from './config.js';
 import { launcherCompat } from './demo/launcher-compat.js';
 import type { FeedbackStore } from './feedback/feedback-store.js';
+import { admission } from './http/admission.js';
 import { analyticsRoutes } from './http/analytics-routes.js';
 import { cdsRoutes, facts } from './http/cds-routes.js';
 import { corsMiddleware } from './http/cors.js';
@@ -14,17 +15,16 @@ import { errorHandler, methodNotAllowed, notFound } from './http/error-handler.j
 import { guidancePage } from './http/guidance-page.js';
 import { jsonBody, rawJsonBody } from './http/json-body.js';
 import { metricsRoute } from './http/metrics-route.js';
+import { readinessRoute, type Readiness } from './http/readiness.js';
 import { requestIds, requestLog } from './http/request-id.js';
+import { routeLabel } from './http/route-label.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
 import type { ServiceCaller } from './service-call/service-caller.js';
 import type { ServiceMetrics } from './metrics/service-metrics.js';
 import { CdsError } from './errors.js';
 import { smartRoutes } from './smart/smart-routes.js';
 
-export interface Readiness {
-  /** True once knowledge is loaded and the pipeline has been warmed. */
-  ready: boolean;
-}
+export type { Readiness } from './http/readiness.js';
 
 export interface AppDeps {
   readonly config: Config;
@@ -72,7 +72,8 @@ export function createApp(deps: AppDeps): Express {
       requestLog(res, logger).info(
         {
           method: req.method,
-          route: req.route === undefined ? req.path : `${req.baseUrl}${String((req.route as { path: unknown }).path)}`,
+          // A fixed label, never the raw path: paths can carry patient ids (src/http/route-label.ts).
+          route: routeLabel(req),
           status: res.statusCode,
           ms,
           ...(client === undefined ? {} : { client: client.iss, tenant: client.tenant }),
@@ -93,6 +94,8 @@ export function createApp(deps: AppDeps): Express {
     })
   );
   app.use(corsMiddleware(config.corsOrigins));
+  // Load shedding first: beyond the bounded queue a service call is refused before any work is done for it.
+  app.post('/cds-services/:id', admission({ workers: config.workers, queuePerWorker: config.workerQueueLimit }));
   // Before the body is parsed: an unauthenticated caller cannot make the service read and parse 12 MB.
   app.use(PROTECTED_PATHS as string[], deps.clientAuth);
   // Service calls keep their body as bytes, for the evaluation to parse where it runs (a worker thread by default);
@@ -105,12 +108,13 @@ export function createApp(deps: AppDeps): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'alive' });
   });
-  app.get('/readyz', (_req, res) => {
-    if (!deps.readiness.ready) {
-      throw new CdsError('not-ready', 'Knowledge is loading or the pipeline is warming up.');
-    }
-    res.json({ status: 'ready', services: deps.knowledge.services.size, rules: deps.knowledge.rules.length });
-  });
+  app.get(
+    '/readyz',
+    readinessRoute(deps.readiness, logger, () => ({
+      services: deps.knowledge.services.size,
+      rules: deps.knowledge.rules.length,
+    }))
+  );
   app.get('/guidance/:ruleId', (req, res) => {
     const rule = deps.knowledge.rules.find((r) => r.id === req.params['ruleId']);
     if (rule === undefined) {

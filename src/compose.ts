@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { createApp, type Readiness } from './app.js';
 import { createClientAuth, noClientAuth } from './auth/client-auth.js';
 import type { JwksCachePolicy } from './auth/client-keys.js';
+import { FileReplayStore, SEEN_JTIS_FILE } from './auth/file-replay-store.js';
 import { RedisReplayStore } from './auth/redis-replay-store.js';
 import { MemoryReplayStore, type ReplayStore } from './auth/replay-store.js';
 import {
@@ -20,7 +21,7 @@ import { createDemoFhirServer, type DemoFhirServer } from './demo/demo-fhir-serv
 import { defaultDemoDir } from './demo/demo-data.js';
 import type { FeedbackStore } from './feedback/feedback-store.js';
 import { MemoryFeedbackStore } from './feedback/feedback-store.js';
-import { openFeedbackStore } from './feedback/open-feedback-store.js';
+import { FeedbackStoreError, openFeedbackStore } from './feedback/open-feedback-store.js';
 import { createFhirKitReader } from './fhir/fhir-kit-reader.js';
 import type { FhirReaderFactory } from './fhir/fhir-reader.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
@@ -42,7 +43,10 @@ export interface ServiceParts {
   readonly observer?: PipelineObserver;
   readonly knowledge?: Knowledge;
   readonly metrics?: ServiceMetrics;
-  /** JWT `jti` store; default: Redis when REDIS_URL is set, else in memory. Used only when AUTH_MODE=required. */
+  /**
+   * JWT `jti` store; default: Redis when REDIS_URL is set, else in memory (openService: in FEEDBACK_DIR when the file
+   * feedback store is used). Used only when AUTH_MODE=required.
+   */
   readonly replayStore?: ReplayStore;
   readonly jwksCachePolicy?: JwksCachePolicy;
   /** The time, epoch ms: token time checks and the cards-shown log. Tests move it instead of sleeping. */
@@ -79,6 +83,14 @@ export async function openService(config: Config, parts: ServiceParts = {}): Pro
   const logger = parts.logger ?? createLogger(config.logLevel);
   const knowledge = parts.knowledge ?? configuredKnowledge(config);
   const feedbackStore = parts.feedbackStore ?? (await openFeedbackStore(config, logger));
+  // The embedded configuration keeps seen jtis beside the feedback files, so a restart does not forget them (a
+  // replayed token stays refused); Redis when REDIS_URL is set. With PostgreSQL and no Redis: in memory (see
+  // docs/security.md: several replicas need Redis anyway).
+  const replayStore =
+    parts.replayStore ??
+    (config.auth.mode !== 'off' && config.redisUrl === undefined && config.databaseUrl === undefined
+      ? await openFileReplayStore(config.feedbackDir, feedbackStore, parts.now)
+      : undefined);
   // Worker threads build their own pipeline from the configuration, so injected pipeline parts keep the inline one.
   const injected = parts.knowledge !== undefined || parts.readerFor !== undefined || parts.clock !== undefined;
   const caller = parts.caller ?? (config.workers > 0 && !injected ? workerCaller(config, logger) : undefined);
@@ -88,7 +100,21 @@ export async function openService(config: Config, parts: ServiceParts = {}): Pro
     knowledge,
     feedbackStore,
     ...(caller === undefined ? {} : { caller }),
+    ...(replayStore === undefined ? {} : { replayStore }),
   });
+}
+
+async function openFileReplayStore(
+  dir: string,
+  feedbackStore: FeedbackStore,
+  now: (() => number) | undefined
+): Promise<FileReplayStore> {
+  try {
+    return await FileReplayStore.open(dir, now === undefined ? {} : { now });
+  } catch (error) {
+    await feedbackStore.close().catch(() => undefined);
+    throw new FeedbackStoreError(`jti store: ${dir}/${SEEN_JTIS_FILE} could not be opened`, { cause: error });
+  }
 }
 
 /**
@@ -99,7 +125,7 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
   const logger = parts.logger ?? createLogger(config.logLevel);
   const knowledge = parts.knowledge ?? configuredKnowledge(config);
   const validators = requestValidatorsFor(config);
-  const feedbackStore = parts.feedbackStore ?? new MemoryFeedbackStore();
+  const feedbackStore: FeedbackStore = parts.feedbackStore ?? new MemoryFeedbackStore();
   const metrics = parts.metrics ?? createServiceMetrics([...knowledge.services.keys()]);
   const clock = parts.clock ?? systemClock;
   const pipeline: PipelineDeps = {
@@ -124,13 +150,15 @@ export function composeService(config: Config, parts: ServiceParts = {}): Compos
     });
   const readiness: Readiness = { ready: false };
   // The jti store exists only when clients are authenticated; Redis when instances must share it.
-  const replayStore =
+  const replayStore: ReplayStore | undefined =
     config.auth.mode === 'off'
       ? undefined
       : (parts.replayStore ??
         (config.redisUrl === undefined
           ? new MemoryReplayStore(parts.now === undefined ? {} : { now: parts.now })
           : new RedisReplayStore(config.redisUrl, logger)));
+  // What /readyz checks once warm: the stores outside the process (src/http/readiness.ts).
+  readiness.dependencies = [replayStore?.dependency, feedbackStore.dependency].filter((d) => d !== undefined);
   let clientAuth = noClientAuth;
   if (replayStore !== undefined) {
     try {

@@ -54,6 +54,11 @@ export interface Config {
   readonly workers: number;
   /** Heap limit of each worker thread, MB: one pathological request ends its worker, not the process. */
   readonly workerHeapMb: number;
+  /**
+   * Service calls that may wait per worker (the main thread counts as one when WORKERS=0); beyond them a call is
+   * answered 503 at once (src/http/admission.ts). Undefined: no bound (WORKER_QUEUE_LIMIT=off, for comparison).
+   */
+  readonly workerQueueLimit: number | undefined;
   /** The embedded demo FHIR server under /fhir (README "Try it"); on by default in development only. */
   readonly demoFhir: boolean;
   /** Bearer token the demo FHIR server requires; never logged. */
@@ -209,6 +214,8 @@ export function parseConfig(env: Env): Config {
     maxJsonDepth: integer(env, 'MAX_JSON_DEPTH', 64, 8, 512),
     workers: integer(env, 'WORKERS', defaultWorkers(availableParallelism()), 0, 64),
     workerHeapMb: integer(env, 'WORKER_HEAP_MB', 1024, 128, 16_384),
+    workerQueueLimit:
+      optional(env, 'WORKER_QUEUE_LIMIT') === 'off' ? undefined : integer(env, 'WORKER_QUEUE_LIMIT', 4, 0, 10_000),
     auth: authConfig(env, mode, publicBaseUrl),
     smart: smartConfig(env, mode),
     redisUrl,

@@ -19,6 +19,7 @@ export type CdsErrorCode =
   | 'not-found'
   | 'method-not-allowed'
   | 'not-ready'
+  | 'overloaded'
   | 'internal';
 
 const statusOf: Record<CdsErrorCode, number> = {
@@ -37,6 +38,8 @@ const statusOf: Record<CdsErrorCode, number> = {
   'not-found': 404,
   'method-not-allowed': 405,
   'not-ready': 503,
+  // Load shedding (src/http/admission.ts): sent with Retry-After.
+  overloaded: 503,
   internal: 500,
 };
 
@@ -55,6 +58,7 @@ const issueTypeOf: Record<CdsErrorCode, OperationOutcomeIssue['code']> = {
   'not-found': 'not-found',
   'method-not-allowed': 'not-supported',
   'not-ready': 'transient',
+  overloaded: 'throttled',
   internal: 'exception',
 };
 

@@ -16,6 +16,7 @@ export type AuthFailureReason =
   | 'wrong-audience'
   | 'expired'
   | 'too-old'
+  | 'lifetime-too-long'
   | 'issued-in-future'
   | 'not-yet-valid'
   | 'tenant-not-allowed'

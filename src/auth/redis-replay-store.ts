@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { createClient } from 'redis';
+import type { Dependency } from '../dependency.js';
 import { ReplayStoreUnavailable, type ReplayStore } from './replay-store.js';
 
 const PREFIX = 'ctd-neuropathy-cds:jti:';
@@ -22,14 +23,32 @@ export class RedisReplayStore implements ReplayStore {
       disableOfflineQueue: true,
       socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5000) },
     });
-    // Without a listener an 'error' event would crash the process; reconnecting is the client's job.
+    // Without a listener an 'error' event would crash the process; reconnecting is the client's job. Every failed
+    // reconnect emits one, so the log says when the connection is lost and when it is back, not every attempt.
+    let lost = false;
     this.client.on('error', (error: unknown) => {
-      logger.warn({ err: error }, 'redis (jti store) error');
+      if (!lost) {
+        lost = true;
+        logger.warn({ reason: reasonOf(error) }, 'redis (jti store) connection lost; reconnecting');
+      }
+    });
+    this.client.on('ready', () => {
+      if (lost) {
+        lost = false;
+        logger.info('redis (jti store) connection back');
+      }
     });
     this.connected = this.client.connect();
     // Until connected, claim() fails fast; ready() is how start-up waits for the connection.
     this.connected.catch(() => undefined);
   }
+
+  readonly dependency: Dependency = {
+    name: 'Redis replay store (REDIS_URL)',
+    check: async () => {
+      await this.client.withAbortSignal(AbortSignal.timeout(COMMAND_TIMEOUT_MS)).ping();
+    },
+  };
 
   async ready(): Promise<void> {
     await this.connected;
@@ -56,4 +75,10 @@ export class RedisReplayStore implements ReplayStore {
       await this.client.close();
     }
   }
+}
+
+/** An error code or name for the log: the client's messages can repeat the URL, and REDIS_URL may hold a password. */
+function reasonOf(error: unknown): string {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown';
 }

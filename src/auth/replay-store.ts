@@ -1,3 +1,5 @@
+import type { Dependency } from '../dependency.js';
+
 /**
  * Remembers each token's `jti` for as long as the token could be accepted, so that a captured token cannot be
  * replayed (spec "Trusting CDS Clients": jti "used to protect against replay attacks").
@@ -8,6 +10,8 @@ export interface ReplayStore {
   /** Resolves once the store can answer (start-up waits for it before reporting ready). */
   ready(): Promise<void>;
   close(): Promise<void>;
+  /** A store outside the process (Redis), checked by /readyz; absent for the in-process stores. */
+  readonly dependency?: Dependency;
 }
 
 /** The store cannot answer; the verifier fails closed (the call is refused, never let through unchecked). */

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CdsError } from '../errors.js';
 import { requestLog } from '../http/request-id.js';
+import { pathLabel } from '../http/route-label.js';
 import { AuthFailure } from './auth-failure.js';
 import { setClientIdentity } from './client-identity.js';
 import type { ClientJwtVerifier } from './verify-client-jwt.js';
@@ -47,7 +48,8 @@ export function requireClientJwt(options: RequireClientJwtOptions): RequestHandl
         throw error;
       }
       requestLog(res, options.logger).warn(
-        { reason: error.reason, detail: error.message, method: req.method, path, ...error.fields },
+        // The route's pattern, not the path: a path can carry a patient id.
+        { reason: error.reason, detail: error.message, method: req.method, route: pathLabel(path), ...error.fields },
         'client authentication failed'
       );
       throw unauthenticated();

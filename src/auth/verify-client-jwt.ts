@@ -28,6 +28,8 @@ export interface ClientJwtVerifier {
 }
 
 const MAX_TOKEN_LENGTH = 16 * 1024;
+/** Longest a token may still be valid when it is checked (`exp` minus now), before the clock skew is added. */
+export const MAX_LIFETIME_SECONDS = 300;
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
@@ -81,7 +83,8 @@ export function createClientJwtVerifier(options: ClientJwtVerifierOptions): Clie
           algorithms: [...algorithms],
           issuer: client.iss,
           typ: 'JWT',
-          requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
+          // `sub` too: CDS Hooks 2.0 lists it as REQUIRED (the client's id); the 1.x table in our spec copy lacks it.
+          requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
           clockTolerance: options.clockSkewSeconds,
           // Also makes jose refuse an `iat` in the future (beyond the skew).
           maxTokenAge: options.maxTokenAgeSeconds,
@@ -90,6 +93,16 @@ export function createClientJwtVerifier(options: ClientJwtVerifierOptions): Clie
         claims = verified.payload;
       } catch (error) {
         throw fromJose(error, fields);
+      }
+
+      // A token is short-lived (the spec's example lives five minutes): one whose `exp` lies further ahead than that,
+      // plus the skew, would stay usable long after its fresh `iat` was checked, so it is refused whatever its `iat`.
+      const expiresIn = (claims['exp'] as number) - now() / 1000;
+      if (expiresIn > MAX_LIFETIME_SECONDS + options.clockSkewSeconds) {
+        throw fail('lifetime-too-long', `exp is more than ${String(MAX_LIFETIME_SECONDS)} s ahead`);
+      }
+      if (typeof claims['sub'] !== 'string' || claims['sub'] === '') {
+        throw fail('missing-claim', 'sub is not a non-empty string');
       }
 
       // Spec: aud "SHALL be the URL of the CDS Service endpoint being invoked", a string or an array of strings.

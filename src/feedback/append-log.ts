@@ -1,4 +1,5 @@
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /** What opening a log found: the entries of its complete lines, and what had to be set aside. */
@@ -78,6 +79,21 @@ export class AppendLog {
     return run;
   }
 
+  /**
+   * Rejects when appends could not reach this file any more: after a failed write, or when the path no longer names
+   * the open file (the directory was removed, unmounted or replaced) or its directory is not writable.
+   */
+  async check(): Promise<void> {
+    if (this.broken !== undefined) {
+      throw this.broken;
+    }
+    const [named, opened] = await Promise.all([stat(this.path), this.handle.stat()]);
+    if (named.ino !== opened.ino || named.dev !== opened.dev) {
+      throw Object.assign(new Error(`${this.path} is no longer the file this store has open`), { code: 'EREPLACED' });
+    }
+    await access(dirname(this.path), constants.W_OK);
+  }
+
   async close(): Promise<void> {
     await this.tail;
     await this.handle.close();
@@ -120,7 +136,7 @@ export class AppendLog {
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+export async function syncDirectory(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

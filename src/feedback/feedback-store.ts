@@ -1,3 +1,4 @@
+import type { Dependency } from '../dependency.js';
 import type { CardShown } from './card-shown.js';
 import type { FeedbackRecord } from './feedback-record.js';
 import { tallyFeedback, type RuleTally, type TimeWindow } from './feedback-tally.js';
@@ -13,7 +14,9 @@ export interface SaveResult {
  * Feedback: `save` resolves only once the records are durably stored (a 200 promises that), and stores each
  * idempotency key once, also under concurrent posts. Cards shown: `recordCardShown` returns at once and the store
  * writes them in batches, so a crash may lose the last moment of them (never feedback). The interface is async and
- * says nothing about processes, so a store may sit behind IPC or a network.
+ * says nothing about processes, so a store may sit behind IPC or a network. Feedback about a card this store is still
+ * holding in its buffer is acknowledged only after that card is written: otherwise a crash between the two would
+ * leave the feedback without its rule (counted under `unknown`).
  */
 export interface FeedbackStore {
   save(records: readonly FeedbackRecord[]): Promise<SaveResult>;
@@ -25,6 +28,8 @@ export interface FeedbackStore {
   tally(window: TimeWindow): Promise<readonly RuleTally[]>;
   /** Writes what is buffered and releases files or connections. */
   close(): Promise<void>;
+  /** Where the store keeps its data, checked by /readyz (absent for the in-memory store). */
+  readonly dependency?: Dependency;
 }
 
 /** In-memory store: keeps nothing across restarts; for tests and tools, never the service's default. */
@@ -59,5 +64,13 @@ export class MemoryFeedbackStore implements FeedbackStore {
 
   close(): Promise<void> {
     return Promise.resolve();
+  }
+}
+
+/** Feedback about a card must not be acknowledged while the card's "shown" record is only in memory. */
+export class CardsNotStored extends Error {
+  constructor() {
+    super('the cards this feedback is about could not be stored yet');
+    this.name = 'CardsNotStored';
   }
 }

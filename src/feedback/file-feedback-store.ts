@@ -1,9 +1,10 @@
 import { join } from 'node:path';
+import type { Dependency } from '../dependency.js';
 import { AppendLog } from './append-log.js';
 import { BatchBuffer } from './batch-buffer.js';
 import { isCardShown, type CardShown } from './card-shown.js';
 import { isFeedbackRecord, type FeedbackRecord } from './feedback-record.js';
-import type { FeedbackStore, SaveResult } from './feedback-store.js';
+import { CardsNotStored, type FeedbackStore, type SaveResult } from './feedback-store.js';
 import { tallyFeedback, type RuleTally, type TimeWindow } from './feedback-tally.js';
 
 export interface FileStoreOptions {
@@ -43,6 +44,12 @@ export class FileFeedbackStore implements FeedbackStore {
   private readonly cards = new Map<string, CardShown>();
   private readonly cardBuffer: BatchBuffer<CardShown>;
   private pending: PendingSave[] = [];
+  readonly dependency: Dependency = {
+    name: 'file feedback store (FEEDBACK_DIR)',
+    check: async () => {
+      await Promise.all([this.feedbackLog.check(), this.cardsLog.check()]);
+    },
+  };
   private committing = false;
   private committed: Promise<void> = Promise.resolve();
 
@@ -101,7 +108,12 @@ export class FileFeedbackStore implements FeedbackStore {
     return store;
   }
 
-  save(records: readonly FeedbackRecord[]): Promise<SaveResult> {
+  async save(records: readonly FeedbackRecord[]): Promise<SaveResult> {
+    // A card shown must be on disk before feedback about it is: a crash would otherwise orphan the feedback.
+    const cards = new Set(records.map((r) => r.card));
+    if (!(await this.cardBuffer.flushWhere((card) => cards.has(card.cardUuid)))) {
+      throw new CardsNotStored();
+    }
     return new Promise((resolve, reject) => {
       this.pending.push({ records, resolve, reject });
       if (!this.committing) {

@@ -1,8 +1,9 @@
 import pg from 'pg';
+import type { Dependency } from '../dependency.js';
 import { BatchBuffer } from './batch-buffer.js';
 import type { CardShown } from './card-shown.js';
 import type { FeedbackRecord } from './feedback-record.js';
-import type { FeedbackStore, SaveResult } from './feedback-store.js';
+import { CardsNotStored, type FeedbackStore, type SaveResult } from './feedback-store.js';
 import { UNKNOWN_RULE, type ReasonTally, type RuleTally, type TimeWindow } from './feedback-tally.js';
 import { defaultMigrationsDir, migrate } from './migrate.js';
 
@@ -46,6 +47,12 @@ interface TallyRow {
  */
 export class PostgresFeedbackStore implements FeedbackStore {
   private readonly cardBuffer: BatchBuffer<CardShown>;
+  readonly dependency: Dependency = {
+    name: 'PostgreSQL feedback store (DATABASE_URL)',
+    check: async () => {
+      await this.pool.query('SELECT 1');
+    },
+  };
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -85,6 +92,11 @@ export class PostgresFeedbackStore implements FeedbackStore {
   }
 
   async save(records: readonly FeedbackRecord[]): Promise<SaveResult> {
+    // A card shown must be in the table before feedback about it is: a crash would otherwise orphan the feedback.
+    const cards = new Set(records.map((r) => r.card));
+    if (!(await this.cardBuffer.flushWhere((card) => cards.has(card.cardUuid)))) {
+      throw new CardsNotStored();
+    }
     const fresh = [...new Map(records.map((r) => [r.key, r])).values()];
     if (fresh.length === 0) {
       return { stored: 0, duplicates: records.length };

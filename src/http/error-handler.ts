@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { CdsError, toCdsError } from '../errors.js';
 import { requestLog } from './request-id.js';
+import { routeLabel } from './route-label.js';
 
 /** body-parser / raw-body failures, recognised by their documented `type`, never by message text. */
 function fromBodyParser(error: unknown): CdsError | undefined {
@@ -46,7 +47,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     }
     const cdsError = fromBodyParser(error) ?? fromRouter(error) ?? toCdsError(error);
     if (cdsError.status >= 500) {
-      requestLog(res, logger).error({ err: error, method: req.method, path: req.path }, 'request failed');
+      requestLog(res, logger).error({ err: error, method: req.method, route: routeLabel(req) }, 'request failed');
     }
     res
       .status(cdsError.status)

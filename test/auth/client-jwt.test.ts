@@ -307,12 +307,29 @@ describe('every refusal is a generic 401 with the reason in the log, never the t
     expectRefused(await get(DISCOVERY, token), 'too-old', token);
   });
 
+  test('exp more than five minutes ahead (plus the skew), even with a fresh iat', async () => {
+    const token = await clientJwt(ehr, { iat: NOW, exp: NOW + 300 + 60 + 1 });
+    expectRefused(await get(DISCOVERY, token), 'lifetime-too-long', token);
+    // The limit itself (five minutes plus the 60 s skew) is still accepted.
+    await get(DISCOVERY, await clientJwt(ehr, { iat: NOW, exp: NOW + 360 })).expect(200);
+  });
+
+  test('a day-long token issued a moment ago is refused', async () => {
+    const token = await clientJwt(ehr, { iat: NOW - 5, exp: NOW + 86_400 });
+    expectRefused(await get(DISCOVERY, token), 'lifetime-too-long', token);
+  });
+
+  test('sub empty', async () => {
+    const token = await clientJwt(ehr, { sub: '' });
+    expectRefused(await get(DISCOVERY, token), 'missing-claim', token);
+  });
+
   test('not valid yet (nbf in the future)', async () => {
     const token = await clientJwt(ehr, { nbf: NOW + 600 });
     expectRefused(await get(DISCOVERY, token), 'not-yet-valid', token);
   });
 
-  test.each(['jti', 'exp', 'iat', 'aud', 'iss'])('a REQUIRED claim missing: %s', async (claim) => {
+  test.each(['jti', 'exp', 'iat', 'aud', 'iss', 'sub'])('a REQUIRED claim missing: %s', async (claim) => {
     const token = await clientJwt(ehr, { omit: [claim] });
     expectRefused(await get(DISCOVERY, token), claim === 'iss' ? 'unknown-issuer' : 'missing-claim', token);
   });

@@ -91,4 +91,46 @@ describe.each(durableKinds)('SIGKILL and restart: $name store', ({ make, skip })
     },
     90_000
   );
+
+  test.skipIf(skip)(
+    'feedback acknowledged for a card shown a moment earlier keeps its rule after a SIGKILL',
+    async () => {
+      kind = make();
+      const first = await start(kind.env);
+      const call = await post(
+        first.baseUrl,
+        '/cds-services/ctd-neuropathy-order-sign',
+        fixture('order-sign.ctd-neuropathy-nitrofurantoin')
+      );
+      expect(call.status).toBe(200);
+      const cards = ((await call.json()) as { cards: { uuid: string; source: { topic?: { code?: string } } }[] }).cards;
+      expect(cards.length).toBeGreaterThan(0);
+      // At once, well inside the cards-shown batch interval (1 s), then killed right after the 200.
+      const feedback = await post(first.baseUrl, FEEDBACK_URL, {
+        feedback: cards.map((card) => ({
+          card: card.uuid,
+          outcome: 'overridden',
+          outcomeTimestamp: new Date().toISOString(),
+        })),
+      });
+      expect(feedback.status).toBe(200);
+      first.child.kill('SIGKILL');
+      expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
+
+      const second = await start(kind.env);
+      const report = (await (await fetch(`${second.baseUrl}/analytics/feedback`)).json()) as FeedbackAnalytics;
+      // Every acknowledged item is counted under the rule of its card, none under `unknown`.
+      expect(report.rules.find((r) => r.ruleId === 'unknown')).toBeUndefined();
+      for (const ruleId of new Set(cards.map((card) => card.source.topic?.code))) {
+        const expected = cards.filter((card) => card.source.topic?.code === ruleId).length;
+        expect(report.rules.find((r) => r.ruleId === ruleId)).toMatchObject({
+          cardsShown: expected,
+          overridden: expected,
+        });
+      }
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toEqual({ code: 0, signal: null });
+    },
+    90_000
+  );
 });

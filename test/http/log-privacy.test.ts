@@ -225,3 +225,40 @@ describe('logs of full requests', () => {
     expect(first).toMatchObject({ patientId: PATIENT_ID, userId: 'Practitioner/prac-neuro-01' });
   });
 });
+
+describe('paths in logs', () => {
+  test('an unmatched path is logged by a fixed label, never raw: paths can carry patient ids', async () => {
+    const logs = captureLogs('trace');
+    const app = testService(authEnv(file), { logger: logs.logger, now: () => NOW_MS }).app;
+    const withPatient = `${PATIENT_VIEW}/${PATIENT_ID}`;
+    // Authenticated (aud is the path called), then no route matches: 404.
+    await request(app)
+      .get(withPatient)
+      .set('Authorization', `Bearer ${await clientJwt(key, { path: withPatient })}`)
+      .expect(404);
+    // Refused by client authentication before any route is matched.
+    await request(app).post(withPatient).send({}).expect(401);
+    // Outside every protected path.
+    await request(app).get(`/patients/${PATIENT_ID}?name=${FAMILY}`).expect(404);
+    expect(logs.text()).not.toContain(PATIENT_ID);
+    expect(logs.text()).not.toContain(FAMILY);
+    const routes = logs
+      .lines()
+      .filter((l) => l['msg'] === 'request')
+      .map((l) => l['route']);
+    expect(routes).toEqual(['unmatched', 'unmatched', 'unmatched']);
+    expect(logs.lines().find((l) => l['msg'] === 'client authentication failed')).toMatchObject({
+      reason: 'missing-token',
+      route: 'unmatched',
+    });
+  });
+
+  test('a matched route is logged by its pattern, also when authentication fails', async () => {
+    const logs = captureLogs('trace');
+    const app = testService(authEnv(file), { logger: logs.logger, now: () => NOW_MS }).app;
+    await request(app).post(FEEDBACK).send({}).expect(401);
+    expect(logs.lines().find((l) => l['msg'] === 'client authentication failed')).toMatchObject({
+      route: '/cds-services/:id/feedback',
+    });
+  });
+});

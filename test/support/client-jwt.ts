@@ -28,6 +28,8 @@ export const jwks = (...keys: ClientKey[]): { keys: JWK[] } => ({ keys: keys.map
 
 export interface TokenOptions {
   readonly iss?: string;
+  /** Default: the `iss` (a self-issued token names its client). */
+  readonly sub?: string;
   /** The endpoint path called (`aud` = BASE + path), or an explicit `aud` value. */
   readonly path?: string;
   readonly aud?: string | string[];
@@ -50,6 +52,7 @@ export async function clientJwt(key: ClientKey, options: TokenOptions = {}): Pro
   const iat = options.iat ?? NOW;
   const claims: Record<string, unknown> = {
     iss: options.iss ?? EHR_ISS,
+    sub: options.sub ?? options.iss ?? EHR_ISS,
     aud: options.aud ?? `${BASE}${options.path ?? '/cds-services'}`,
     iat,
     exp: options.exp ?? iat + 300,
