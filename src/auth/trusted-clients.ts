@@ -27,6 +27,11 @@ export interface TrustedClient {
   readonly description: string;
   /** A client anyone can use (the public CDS Hooks Sandbox): refused when the service runs in production. */
   readonly testingOnly: boolean;
+  /**
+   * Tokens may lack `sub` (only with `testingOnly`): the public CDS Hooks Sandbox signs none, while every production
+   * client is held to it.
+   */
+  readonly subOptional: boolean;
   /** Keys communicated out-of-band (inline `jwks` or `jwksFile`); checked before any `jku` is fetched. */
   readonly jwks: PublicJwkSet | undefined;
   /** Exact JWK Set URLs the client's tokens may name in `jku`; only these are ever fetched. */
@@ -41,6 +46,7 @@ interface ClientEntry {
   readonly iss: string;
   readonly description: string;
   readonly testingOnly?: boolean;
+  readonly subOptional?: boolean;
   readonly jwks?: PublicJwkSet;
   readonly jwksFile?: string;
   readonly jku?: readonly string[];
@@ -92,6 +98,7 @@ const fileSchema = {
           iss: { type: 'string', minLength: 1, maxLength: 2048 },
           description: { type: 'string', minLength: 1, maxLength: 1000 },
           testingOnly: { type: 'boolean' },
+          subOptional: { type: 'boolean' },
           jwks: jwksSchema,
           jwksFile: { type: 'string', minLength: 1 },
           jku: urls,
@@ -128,6 +135,9 @@ export function loadTrustedClients(
         `'${entry.iss}' is for testing only (anyone can obtain its tokens) and is refused in production`
       );
     }
+    if (entry.subOptional === true && entry.testingOnly !== true) {
+      throw new KnowledgeError(file, `${at}.subOptional`, 'only a testingOnly client may send tokens without sub');
+    }
     if (entry.jwks !== undefined && entry.jwksFile !== undefined) {
       throw new KnowledgeError(file, `${at}.jwksFile`, 'give the keys either inline (jwks) or as a file, not both');
     }
@@ -146,6 +156,7 @@ export function loadTrustedClients(
       iss: entry.iss,
       description: entry.description,
       testingOnly: entry.testingOnly ?? false,
+      subOptional: entry.subOptional ?? false,
       jwks,
       jku,
       algorithms: entry.algorithms?.map((alg, j) => checkAlgorithm(alg, file, `${at}.algorithms[${String(j)}]`)),

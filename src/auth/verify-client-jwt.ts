@@ -83,8 +83,8 @@ export function createClientJwtVerifier(options: ClientJwtVerifierOptions): Clie
           algorithms: [...algorithms],
           issuer: client.iss,
           typ: 'JWT',
-          // `sub` too: CDS Hooks 2.0 lists it as REQUIRED (the client's id); the 1.x table in our spec copy lacks it.
-          requiredClaims: ['iss', 'sub', 'aud', 'exp', 'iat', 'jti'],
+          // `sub` is checked below, where a testing-only client (the public Sandbox, which signs none) may omit it.
+          requiredClaims: ['iss', 'aud', 'exp', 'iat', 'jti'],
           clockTolerance: options.clockSkewSeconds,
           // Also makes jose refuse an `iat` in the future (beyond the skew).
           maxTokenAge: options.maxTokenAgeSeconds,
@@ -101,7 +101,9 @@ export function createClientJwtVerifier(options: ClientJwtVerifierOptions): Clie
       if (expiresIn > MAX_LIFETIME_SECONDS + options.clockSkewSeconds) {
         throw fail('lifetime-too-long', `exp is more than ${String(MAX_LIFETIME_SECONDS)} s ahead`);
       }
-      if (typeof claims['sub'] !== 'string' || claims['sub'] === '') {
+      // `sub` (the client's id) is REQUIRED of every production client; the Sandbox's entry alone may omit it.
+      const sub = claims['sub'];
+      if (sub === undefined ? !client.subOptional : typeof sub !== 'string' || sub === '') {
         throw fail('missing-claim', 'sub is not a non-empty string');
       }
 

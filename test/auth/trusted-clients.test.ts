@@ -17,6 +17,8 @@ describe('the shipped CDS Hooks Sandbox entry (config/trusted-clients/sandbox.js
   test('loads in development with the published key, its jku allowlisted and ES384 only', () => {
     const sandbox = loadTrustedClients(SANDBOX_FILE, { mode: 'development' }).get(SANDBOX_ISS);
     expect(sandbox?.testingOnly).toBe(true);
+    // The public Sandbox signs no `sub` (its token has iss, aud, exp, iat, jti): only this entry may omit it.
+    expect(sandbox?.subOptional).toBe(true);
     expect(sandbox?.jwks?.keys.map((k) => [k.kid, k.kty, k['crv'], k.alg])).toEqual([
       [SANDBOX_KID, 'EC', 'P-384', 'ES384'],
     ]);
@@ -61,6 +63,33 @@ describe('the shipped CDS Hooks Sandbox entry (config/trusted-clients/sandbox.js
       nock.emitter.removeListener('no match', record);
       nock.enableNetConnect();
     }
+  });
+});
+
+describe('sub: REQUIRED, except of a testing-only client that declares it sends none', () => {
+  const TESTING_ISS = 'https://sandbox.example.org';
+
+  test('a testingOnly client with subOptional: a token without sub passes, an empty sub is still refused', async () => {
+    const key = await clientKey('ES384', 'sandbox-like');
+    const file = trustedClientsFile({
+      clients: [{ iss: TESTING_ISS, description: 'a Sandbox', testingOnly: true, subOptional: true, jwks: jwks(key) }],
+    });
+    const logs = captureLogs();
+    const app = testService(authEnv(file), { logger: logs.logger, now: () => NOW_MS }).app;
+    const call = async (token: string): Promise<number> =>
+      (await request(app).get('/cds-services').set('Authorization', `Bearer ${token}`)).status;
+    expect(await call(await clientJwt(key, { iss: TESTING_ISS, omit: ['sub'] }))).toBe(200);
+    expect(await call(await clientJwt(key, { iss: TESTING_ISS, sub: '' }))).toBe(401);
+    expect(logs.lines().find((l) => l['reason'] !== undefined)?.['reason']).toBe('missing-claim');
+  });
+
+  test('a production client may not declare subOptional', () => {
+    const file = trustedClientsFile({
+      clients: [{ iss: TESTING_ISS, description: 'an EHR', subOptional: true, jku: [BASE] }],
+    });
+    expect(() => loadTrustedClients(file, { mode: 'development' })).toThrow(
+      `${file} at $.clients[0].subOptional: only a testingOnly client may send tokens without sub`
+    );
   });
 });
 
