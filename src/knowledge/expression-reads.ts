@@ -123,19 +123,32 @@ function walkNode(
   }
 }
 
-/** What one expression reads, given what the variables it may use (shared values) read. */
-export function expressionReads(source: string, env: ReadsEnv = new Map()): ExpressionReads {
+/**
+ * What one expression reads, given what the variables it may use (shared values) read. `expression`: its source,
+ * or the parse tree of the compiled expression (CompiledExpression.ast: no second parse at start-up).
+ */
+export function expressionReads(expression: string | { ast?(): unknown }, env: ReadsEnv = new Map()): ExpressionReads {
   const out = noReads();
-  walk(expressionAst(source), true, new Map(env), out);
+  walk(astOf(expression), true, new Map(env), out);
   return out;
+}
+
+function astOf(expression: string | { ast?(): unknown }): unknown {
+  if (typeof expression === 'string') {
+    return expressionAst(expression);
+  }
+  if (expression.ast === undefined) {
+    throw new TypeError('an expression without its parse tree: pass its source');
+  }
+  return expression.ast();
 }
 
 /**
  * What each value of a block that ends with an object (cards/common.jsonata, mappings/common.jsonata) reads: the
  * object's keys, each through the bindings made before it.
  */
-export function blockValueReads(source: string): Map<string, ExpressionReads> {
-  const ast = expressionAst(source);
+export function blockValueReads(expression: string | { ast?(): unknown }): Map<string, ExpressionReads> {
+  const ast = astOf(expression);
   const env = new Map<string, ExpressionReads>();
   const expressions = isObject(ast) && Array.isArray(ast['expressions']) ? ast['expressions'] : [ast];
   const result = new Map<string, ExpressionReads>();

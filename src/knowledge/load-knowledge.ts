@@ -95,12 +95,7 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
   const precedence = loadPrecedence(join(knowledgeDir, 'cards', 'precedence.json'), rules);
   const ruleCommonFile = join(knowledgeDir, 'cards', 'common.jsonata');
   const ruleCommon = existsSync(ruleCommonFile) ? compile(ruleCommonFile) : undefined;
-  checkRuleRequires(
-    join(knowledgeDir, 'cards'),
-    rules,
-    ruleCommon === undefined ? undefined : ruleCommonFile,
-    fieldNames
-  );
+  checkRuleRequires(join(knowledgeDir, 'cards'), rules, ruleCommon, fieldNames);
   for (const id of site.disabledRules) {
     if (!rules.some((r) => r.id === id)) {
       throw new KnowledgeError(options.siteConfigFile ?? 'site configuration', `$.rules.${id}`, 'is not a rule id');

@@ -69,7 +69,7 @@ function covers(concepts: readonly string[], concept: string): boolean {
 export function checkConceptDeclaration(
   file: string,
   where: string,
-  source: string,
+  expression: string | { ast?(): unknown },
   concepts: readonly string[],
   valueSets: ReadonlySet<string>
 ): void {
@@ -82,7 +82,7 @@ export function checkConceptDeclaration(
     }
   });
   const undeclared: string[] = [];
-  for (const literal of expressionReads(source).literals) {
+  for (const literal of expressionReads(expression).literals) {
     if (valueSets.has(literal)) {
       if (!covers(concepts, literal)) {
         undeclared.push(literal);

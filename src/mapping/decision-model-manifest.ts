@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkSchema } from '../knowledge/check-schema.js';
 import { KnowledgeError, readJsonFile } from '../knowledge/knowledge-error.js';
@@ -74,8 +73,7 @@ export function loadMapping(
     fields: manifest.fields.map(({ field, expression, facts, reads, concepts, empty }, i) => {
       const compiled = compile(join(dir, expression));
       if (concepts !== undefined) {
-        const source = readFileSync(join(dir, expression), 'utf8');
-        checkConceptDeclaration(file, `$.fields[${String(i)}]`, source, concepts, valueSets);
+        checkConceptDeclaration(file, `$.fields[${String(i)}]`, compiled, concepts, valueSets);
       }
       return {
         field,

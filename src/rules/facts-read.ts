@@ -16,7 +16,11 @@ export interface ConditionReads {
 export type SharedReads = ReadonlyMap<string, ExpressionReads & Pick<ConditionReads, 'fields'>>;
 
 /** What one condition reads, given the shared values it may use. */
-export function conditionReads(source: string, fields: ReadonlySet<string>, shared: SharedReads): ConditionReads {
+export function conditionReads(
+  source: string | { ast?(): unknown },
+  fields: ReadonlySet<string>,
+  shared: SharedReads
+): ConditionReads {
   return asConditionReads(expressionReads(source, shared), fields);
 }
 
@@ -24,7 +28,7 @@ export function conditionReads(source: string, fields: ReadonlySet<string>, shar
  * What each shared value of cards/common.jsonata reads: the keys of the object it ends with, each through the
  * bindings made before it. `fields` is kept for the callers' sake: the reads are filtered where they are used.
  */
-export function sharedReads(source: string, fields: ReadonlySet<string>): SharedReads {
+export function sharedReads(source: string | { ast?(): unknown }, fields: ReadonlySet<string>): SharedReads {
   return new Map(
     [...blockValueReads(source)].map(([name, reads]) => [name, { ...reads, fields: fieldsOf(reads, fields) }])
   );
