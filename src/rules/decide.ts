@@ -60,9 +60,10 @@ export async function decide(
     ) {
       continue;
     }
+    // Outside the rule's own try: shared values that fail are a fault of the whole evaluation, not of this rule.
+    bindings ??= await ruleBindings(model, settings, knowledge.common);
     let result: unknown;
     try {
-      bindings ??= await ruleBindings(model, settings, knowledge.common);
       result = await rule.condition.evaluate(model, bindings);
     } catch (error) {
       onRuleError(rule.id, error);

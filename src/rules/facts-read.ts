@@ -26,7 +26,7 @@ export function conditionReads(
 
 /**
  * What each shared value of cards/common.jsonata reads: the keys of the object it ends with, each through the
- * bindings made before it. `fields` is kept for the callers' sake: the reads are filtered where they are used.
+ * bindings made before it; `fields` names the decision-model fields (what `fields` of each is filtered to).
  */
 export function sharedReads(source: string | { ast?(): unknown }, fields: ReadonlySet<string>): SharedReads {
   return new Map(

@@ -23,7 +23,11 @@ const knowledge = repositoryKnowledge();
 /** The same mappings and rules without their declarations: every expression is evaluated. */
 const fullMapping: DecisionModelMapping = {
   ...knowledge.mapping,
-  fields: knowledge.mapping.fields.map(({ shortcut: _shortcut, ...field }) => field),
+  fields: knowledge.mapping.fields.map((field) => {
+    const full = { ...field };
+    delete full.shortcut;
+    return full;
+  }),
 };
 const fullRules: Rule[] = knowledge.rules.map((rule) => ({ ...rule, requires: [] }));
 
