@@ -8,139 +8,22 @@
  * - start-up: process start to the first successful service call.
  * Everything listens on 127.0.0.1 only.
  */
-import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import {
+  BUILD,
+  percentile,
+  post,
+  sequential,
+  SERVICE_PATH,
+  serverEnv,
+  startBenchServer,
+  throughput,
+  type Throughput,
+} from './lib/loopback-client.js';
 import { round, summarise } from './lib/measure.js';
 import { syntheticRequest } from './lib/synthetic-patient.js';
-
-const BUILD = join(import.meta.dirname, '..');
-const SERVICE_PATH = '/cds-services/ctd-neuropathy-patient-view';
-
-/** Production settings, client authentication off (the load generator is not an EHR signing JWTs). */
-function serverEnv(extra: Record<string, string>, feedbackDir: string): NodeJS.ProcessEnv {
-  return {
-    PATH: process.env['PATH'],
-    NODE_ENV: 'production',
-    AUTH_MODE: 'off',
-    ALLOW_AUTH_OFF_IN_PRODUCTION: 'true',
-    PUBLIC_BASE_URL: 'http://127.0.0.1',
-    FEEDBACK_DIR: feedbackDir,
-    LOG_LEVEL: 'info',
-    ...extra,
-  };
-}
-
-interface Running {
-  readonly child: ChildProcess;
-  readonly port: number;
-  stop(): Promise<void>;
-}
-
-/** Starts bench/lib/bench-server.js and waits for the port it prints (it prints it once warm and ready). */
-async function startBenchServer(env: NodeJS.ProcessEnv): Promise<Running> {
-  const child = spawn(process.execPath, [join(BUILD, 'bench', 'lib', 'bench-server.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      const parsed = JSON.parse(line) as { port?: number };
-      if (typeof parsed.port === 'number') {
-        // From here on the server's log lines are drained, not parsed: this process is also the load generator.
-        lines.close();
-        child.stdout.resume();
-        resolve(parsed.port);
-      }
-    });
-    child.once('exit', (code) => {
-      reject(new Error(`the bench server exited with ${String(code)}`));
-    });
-  });
-  return {
-    child,
-    port,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
-
-const keepAlive = new Agent({ keepAlive: true, maxSockets: 20 });
-
-/** One POST over a kept-alive connection; resolves with its latency in ms once the whole answer has arrived. */
-function post(port: number, path: string, body: Buffer, onSent?: () => void): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const start = process.hrtime.bigint();
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: 'POST',
-        agent: keepAlive,
-        headers: { 'content-type': 'application/json', 'content-length': body.length },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => {
-          if (res.statusCode !== 200) {
-            reject(new Error(`${path} answered ${String(res.statusCode)}`));
-            return;
-          }
-          resolve(Number(process.hrtime.bigint() - start) / 1e6);
-        });
-      }
-    );
-    req.on('error', reject);
-    req.on('finish', () => onSent?.());
-    req.end(body);
-  });
-}
-
-async function sequential(port: number, path: string, body: Buffer, budgetMs: number): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    await post(port, path, body); // warm-up
-  }
-  const deadline = performance.now() + budgetMs;
-  while (performance.now() < deadline || samples.length < 50) {
-    samples.push(await post(port, path, body));
-  }
-  return samples;
-}
-
-interface Throughput {
-  readonly requestsPerSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-  readonly non2xx: number;
-}
-
-async function throughput(port: number, path: string, body: Buffer, seconds: number): Promise<Throughput> {
-  const run = (duration: number): Promise<autocannon.Result> =>
-    autocannon({
-      url: `http://127.0.0.1:${String(port)}${path}`,
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-      connections: 10,
-      pipelining: 1,
-      duration,
-    });
-  await run(1); // warm-up
-  const result = await run(seconds);
-  return {
-    requestsPerSecond: round(result.requests.average, 1),
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    non2xx: result.non2xx,
-  };
-}
 
 export interface HttpResult {
   readonly resources: number;
@@ -167,11 +50,6 @@ export interface StartupResult {
   /** Process start to the first 200 of a service call (ms). */
   readonly firstResponse: number;
 }
-
-const percentile = (samples: readonly number[], q: number): number => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
-};
 
 export async function runHttpBench(quick: boolean, feedbackDir: string): Promise<HttpResult> {
   const server = await startBenchServer(serverEnv({}, feedbackDir));

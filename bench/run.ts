@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { bareTable, runBareBench } from './bare-http.bench.js';
 import { cohortTable, runCohortBench } from './cohort.bench.js';
 import { feedbackTable, runFeedbackBench } from './feedback.bench.js';
 import { fhirFetchTable, runFhirFetchBench } from './fhir-fetch.bench.js';
@@ -56,6 +57,10 @@ const http = await runHttpBench(quick, feedbackDir);
 console.log('\n## HTTP on loopback: the real endpoint against a minimal one in the same app\n');
 console.log(httpTable(http));
 
+const bare = await runBareBench(quick, feedbackDir);
+console.log('\n## The service against a bare node:http server that only parses and answers, 10 resources\n');
+console.log(bareTable(bare));
+
 const fairness = [await runFairnessBench(quick, feedbackDir, undefined), await runFairnessBench(quick, feedbackDir, 0)];
 console.log('\n## Fairness: a 10-resource request sent while a 10,000-resource request is in flight\n');
 console.log(fairnessTable(fairness));
@@ -83,7 +88,7 @@ const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' 
 writeFileSync(
   file,
   JSON.stringify(
-    { machine, quick, mapping, stages, fhirFetch, http, fairness, overload, startup, feedback, cohort },
+    { machine, quick, mapping, stages, fhirFetch, http, bare, fairness, overload, startup, feedback, cohort },
     null,
     2
   )

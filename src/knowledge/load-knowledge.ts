@@ -17,6 +17,7 @@ import type { CdsServiceDefinition } from '../cds-hooks/types.js';
 import { checkSchema } from './check-schema.js';
 import { KnowledgeError, readJsonFile } from './knowledge-error.js';
 import { loadOrderSets, loadPrecedence, loadRules } from './load-rules.js';
+import { checkRuleRequires } from './check-rule-requires.js';
 import { loadServiceDefinitions } from './service-definitions.js';
 import { loadSiteSettings, type SiteSettings } from './site-settings.js';
 
@@ -86,18 +87,15 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
     return compileExpression(readFileSync(file, 'utf8'), file, guardrails, functions);
   };
 
-  const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile);
+  const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile, new Set(codeIndex.sets.keys()));
   const orderables = loadOrderables(join(knowledgeDir, 'cards', 'orderables.json'), codeIndex);
-  const rules = loadRules(
-    join(knowledgeDir, 'cards'),
-    compile,
-    orderables,
-    new Set(mapping.fields.map((f) => f.field))
-  );
+  const fieldNames = new Set(mapping.fields.map((f) => f.field));
+  const rules = loadRules(join(knowledgeDir, 'cards'), compile, orderables, fieldNames);
   const orderSets = loadOrderSets(join(knowledgeDir, 'cards', 'order-sets.json'), orderables);
   const precedence = loadPrecedence(join(knowledgeDir, 'cards', 'precedence.json'), rules);
   const ruleCommonFile = join(knowledgeDir, 'cards', 'common.jsonata');
   const ruleCommon = existsSync(ruleCommonFile) ? compile(ruleCommonFile) : undefined;
+  checkRuleRequires(join(knowledgeDir, 'cards'), rules, ruleCommon, fieldNames);
   for (const id of site.disabledRules) {
     if (!rules.some((r) => r.id === id)) {
       throw new KnowledgeError(options.siteConfigFile ?? 'site configuration', `$.rules.${id}`, 'is not a rule id');

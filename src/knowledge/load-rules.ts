@@ -4,6 +4,7 @@ import type { Orderable } from '../cards/orderables.js';
 import type { OrderSet } from '../cards/order-sets.js';
 import type { CompiledExpression } from '../mapping/jsonata-runtime.js';
 import type { Precedence } from '../rules/precedence.js';
+import { parseRequirement, REQUIREMENT_PATTERN } from '../rules/rule-requires.js';
 import type { CardTemplate, Rule } from '../rules/rule.js';
 import { checkSchema } from './check-schema.js';
 import { KnowledgeError, readJsonFile } from './knowledge-error.js';
@@ -19,6 +20,8 @@ const cardSchema = {
     // The decision-model fields the condition reads (checked against the JSONata by a test): a card whose facts
     // are incomplete says which data could not be read.
     facts: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string' } },
+    // What the rule cannot fire without (src/rules/rule-requires.ts): without it the condition is not evaluated.
+    requires: { type: 'array', uniqueItems: true, items: { type: 'string', pattern: REQUIREMENT_PATTERN } },
     title: { type: 'string', minLength: 1, maxLength: 200 },
     hooks: {
       type: 'array',
@@ -119,7 +122,13 @@ export function loadRules(
         );
       }
     }
-    return { id: template.id, template, condition: compile(conditionFile), conditionSource: source };
+    return {
+      id: template.id,
+      template,
+      condition: compile(conditionFile),
+      conditionSource: source,
+      requires: (template.requires ?? []).map(parseRequirement),
+    };
   });
 }
 

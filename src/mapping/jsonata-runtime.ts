@@ -13,6 +13,8 @@ export type JsonataFunction = (...args: never[]) => unknown;
 export interface CompiledExpression {
   readonly file: string;
   evaluate(input: unknown, bindings: Readonly<Record<string, unknown>>): Promise<unknown>;
+  /** Its parse tree, for the start-up checks of what it reads (never evaluated); compiled ones have it. */
+  ast?(): unknown;
 }
 
 export interface Guardrails {
@@ -66,6 +68,7 @@ export function compileExpression(
   }
   return {
     file,
+    ast: () => expression.ast(),
     async evaluate(input, bindings) {
       try {
         return (await expression.evaluate(input, bindings)) as unknown;

@@ -1,3 +1,4 @@
+import { heldConcepts, holdsAny, type ConceptDeclaration } from './concept-shortcut.js';
 import type { CompiledExpression } from './jsonata-runtime.js';
 import type { DecisionModel } from './decision-model.js';
 import { deepFreeze } from './deep-freeze.js';
@@ -11,6 +12,8 @@ export interface ModelField {
   readonly facts?: readonly string[];
   /** Fields computed before it that it reads (`$<field>`): it is incomplete when one of them is. */
   readonly reads?: readonly string[];
+  /** The concepts whose records can change it and its value without them (concept-shortcut.ts). */
+  readonly shortcut?: ConceptDeclaration;
 }
 
 /** The compiled mappings: shared functions (mappings/common.jsonata) and the field expressions, in order. */
@@ -46,12 +49,20 @@ export async function mapDecisionModel(
     unavailable: [...new Set(input.unavailable.map((u) => u.key))],
     incomplete: completeness(input, mapping.fields),
   };
-  for (const { field, expression, facts } of mapping.fields) {
+  const held = heldConcepts(input);
+  for (const { field, expression, facts, shortcut } of mapping.fields) {
+    // Without any of its concepts the field is what the expression gives for an empty chart: no call needed.
     // Frozen: later expressions and rules read it, and JSONata mutates some inputs (a group-by turns an empty
     // array into [null]); a frozen value makes such a mistake fail loudly instead of corrupting the model.
-    const value = deepFreeze(
-      await expression.evaluate(facts === undefined ? input : { ...input, items: itemsOf(input, facts) }, bindings)
-    );
+    const value =
+      shortcut !== undefined && !holdsAny(held, shortcut.concepts)
+        ? shortcut.empty
+        : deepFreeze(
+            await expression.evaluate(
+              facts === undefined ? input : { ...input, items: itemsOf(input, facts) },
+              bindings
+            )
+          );
     model[field] = value;
     bindings[field] = value;
   }

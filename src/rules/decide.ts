@@ -5,6 +5,7 @@ import { deepFreeze } from '../mapping/deep-freeze.js';
 import type { CompiledExpression } from '../mapping/jsonata-runtime.js';
 import { applyPrecedence, type ConflictHandler, type Precedence } from './precedence.js';
 import type { Finding, Rule } from './rule.js';
+import { isMet } from './rule-requires.js';
 
 export interface RuleOutcome {
   readonly rule: Rule;
@@ -46,16 +47,21 @@ export async function decide(
   onRuleError: RuleErrorHandler = () => undefined,
   onConflict?: ConflictHandler
 ): Promise<RuleOutcome[]> {
-  // What the conditions share (cards/common.jsonata) is computed once per request and bound into each of them.
-  const bindings = await ruleBindings(model, settings, knowledge.common);
+  // What the conditions share (cards/common.jsonata) is computed once per request and bound into each of them;
+  // not at all when every rule is skipped.
+  let bindings: Record<string, unknown> | undefined;
   const outcomes: RuleOutcome[] = [];
   for (const rule of rules) {
     if (
       settings.disabled.has(rule.id) ||
-      !rule.template.hooks.includes(model.hook as Rule['template']['hooks'][number])
+      !rule.template.hooks.includes(model.hook as Rule['template']['hooks'][number]) ||
+      // Without what it requires (cards/<rule-id>.json `requires`) the rule cannot fire: no need to ask JSONata.
+      !rule.requires.every((requirement) => isMet(model, requirement))
     ) {
       continue;
     }
+    // Outside the rule's own try: shared values that fail are a fault of the whole evaluation, not of this rule.
+    bindings ??= await ruleBindings(model, settings, knowledge.common);
     let result: unknown;
     try {
       result = await rule.condition.evaluate(model, bindings);

@@ -1,5 +1,4 @@
-import { isObject } from '../mapping/fhir-fields.js';
-import { expressionAst } from '../mapping/jsonata-runtime.js';
+import { blockValueReads, expressionReads, type ExpressionReads } from '../knowledge/expression-reads.js';
 
 /**
  * What a rule condition reads, found in its parse tree rather than declared beside it, so that the rule book can
@@ -13,109 +12,33 @@ export interface ConditionReads {
   readonly literals: ReadonlySet<string>;
 }
 
-/** The fields each shared value of cards/common.jsonata reads (its final object's keys). */
-export type SharedReads = ReadonlyMap<string, ConditionReads>;
-
-interface Collector {
-  readonly fields: Set<string>;
-  readonly settings: Set<string>;
-  readonly literals: Set<string>;
-}
-
-const empty = (): Collector => ({ fields: new Set(), settings: new Set(), literals: new Set() });
-
-function merge(into: Collector, from: ConditionReads): void {
-  from.fields.forEach((f) => into.fields.add(f));
-  from.settings.forEach((s) => into.settings.add(s));
-  from.literals.forEach((l) => into.literals.add(l));
-}
-
-/** Walks a JSONata AST; `env` maps variable names to what they read (shared values, earlier bindings). */
-function walk(node: unknown, fields: ReadonlySet<string>, env: Map<string, ConditionReads>, out: Collector): void {
-  if (Array.isArray(node)) {
-    node.forEach((child) => {
-      walk(child, fields, env, out);
-    });
-    return;
-  }
-  if (!isObject(node)) {
-    return;
-  }
-  const { type, value } = node;
-  if (type === 'path' && Array.isArray(node['steps'])) {
-    const steps = node['steps'].filter(isObject);
-    const [first, second] = steps;
-    // `$$.vasculitis` starts from the root; `$settings.x` names a setting.
-    const head = first?.['type'] === 'variable' && (first['value'] === '' || first['value'] === '$') ? second : first;
-    if (head?.['type'] === 'name' && typeof head['value'] === 'string' && fields.has(head['value'])) {
-      out.fields.add(head['value']);
-    }
-    if (first?.['type'] === 'variable' && first['value'] === 'settings' && typeof second?.['value'] === 'string') {
-      out.settings.add(second['value']);
-    }
-    // The steps' own names are relative (`findings` of `neuropathy.findings`); what they contain is not.
-    for (const step of steps) {
-      // A name step: what it holds (predicates, stages), not the name itself; any other step as it is.
-      const held = step['type'] === 'name' ? Object.entries(step).filter(([key]) => key !== 'value') : step;
-      walk(held, fields, env, out);
-    }
-    return;
-  }
-  if (type === 'name' && typeof value === 'string' && fields.has(value)) {
-    out.fields.add(value);
-  }
-  if (type === 'string' && typeof value === 'string') {
-    out.literals.add(value);
-  }
-  if (type === 'variable' && typeof value === 'string') {
-    const bound = env.get(value);
-    if (bound !== undefined) {
-      merge(out, bound);
-    }
-  }
-  if (type === 'bind' && isObject(node['lhs']) && typeof node['lhs']['value'] === 'string') {
-    const reads = empty();
-    walk(node['rhs'], fields, env, reads);
-    env.set(node['lhs']['value'], reads);
-    merge(out, reads);
-    return;
-  }
-  for (const [key, child] of Object.entries(node)) {
-    if (key !== 'value' || typeof child === 'object') {
-      walk(child, fields, env, out);
-    }
-  }
-}
+/** What each shared value of cards/common.jsonata reads (its final object's keys). */
+export type SharedReads = ReadonlyMap<string, ExpressionReads & Pick<ConditionReads, 'fields'>>;
 
 /** What one condition reads, given the shared values it may use. */
-export function conditionReads(source: string, fields: ReadonlySet<string>, shared: SharedReads): ConditionReads {
-  const out = empty();
-  walk(expressionAst(source), fields, new Map(shared), out);
-  return out;
+export function conditionReads(
+  source: string | { ast?(): unknown },
+  fields: ReadonlySet<string>,
+  shared: SharedReads
+): ConditionReads {
+  return asConditionReads(expressionReads(source, shared), fields);
 }
 
 /**
  * What each shared value of cards/common.jsonata reads: the keys of the object it ends with, each through the
- * bindings made before it.
+ * bindings made before it; `fields` names the decision-model fields (what `fields` of each is filtered to).
  */
-export function sharedReads(source: string, fields: ReadonlySet<string>): SharedReads {
-  const ast = expressionAst(source);
-  const env = new Map<string, ConditionReads>();
-  const expressions = isObject(ast) && Array.isArray(ast['expressions']) ? ast['expressions'] : [ast];
-  const result = new Map<string, ConditionReads>();
-  for (const expression of expressions) {
-    if (isObject(expression) && expression['type'] === 'unary' && expression['value'] === '{') {
-      const pairs = Array.isArray(expression['lhs']) ? expression['lhs'] : [];
-      for (const pair of pairs) {
-        if (Array.isArray(pair) && isObject(pair[0]) && typeof pair[0]['value'] === 'string') {
-          const reads = empty();
-          walk(pair[1], fields, env, reads);
-          result.set(pair[0]['value'], reads);
-        }
-      }
-    } else {
-      walk(expression, fields, env, empty());
-    }
-  }
-  return result;
+export function sharedReads(source: string | { ast?(): unknown }, fields: ReadonlySet<string>): SharedReads {
+  return new Map(
+    [...blockValueReads(source)].map(([name, reads]) => [name, { ...reads, fields: fieldsOf(reads, fields) }])
+  );
+}
+
+/** Decision-model fields are the names a path starts with, wherever the path is (`$$.biopsy`, `meds[...]`). */
+function asConditionReads(reads: ExpressionReads, fields: ReadonlySet<string>): ConditionReads {
+  return { fields: fieldsOf(reads, fields), settings: reads.settings, literals: reads.literals };
+}
+
+function fieldsOf(reads: ExpressionReads, fields: ReadonlySet<string>): ReadonlySet<string> {
+  return new Set([...reads.heads].filter((name) => fields.has(name)));
 }

@@ -1,6 +1,7 @@
 import type { HookName, Indicator } from '../cds-hooks/types.js';
 import type { CompiledExpression } from '../mapping/jsonata-runtime.js';
 import type { Evidence } from '../mapping/decision-model.js';
+import type { Requirement } from './rule-requires.js';
 
 /**
  * What a rule condition (cards/<rule-id>.jsonata) returns when the rule fires. Anything else (undefined, false,
@@ -42,6 +43,8 @@ export interface CardTemplate {
   readonly hooks: readonly HookName[];
   /** Decision-model fields the condition reads; when one is incomplete, the card says which data was not read. */
   readonly facts: readonly string[];
+  /** What the rule cannot fire without (rule-requires.ts); the condition is skipped when one is unmet. */
+  readonly requires?: readonly string[];
   readonly indicator: Indicator;
   /** Indicators the condition may raise the card to (e.g. warning -> critical when severe). */
   readonly escalatesTo?: readonly Indicator[];
@@ -78,4 +81,6 @@ export interface Rule {
   readonly condition: CompiledExpression;
   /** The condition's JSONata text (cards/<id>.jsonata), for the rule book. */
   readonly conditionSource: string;
+  /** `requires` of the card file, parsed. */
+  readonly requires: readonly Requirement[];
 }

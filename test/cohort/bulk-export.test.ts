@@ -193,12 +193,18 @@ describe('a rule that cannot be evaluated', () => {
       cpSync(join(defaultKnowledgeDir(), folder), join(knowledge, folder), { recursive: true });
     }
     // The service skips such a rule for the request (and logs it); a cohort must not count it as silent.
-    writeFileSync(join(knowledge, 'cards', 'b12-on-metformin.jsonata'), '$error("cannot be evaluated")');
+    // It still reads what the rule's `requires` names, as the start-up check asks, and fails wherever it is reached.
+    writeFileSync(
+      join(knowledge, 'cards', 'b12-on-metformin.jsonata'),
+      '(neuropathy.any; meds[concept = "med-metformin"]; $error("cannot be evaluated"))'
+    );
     const run = await cliWithEnv({ KNOWLEDGE_DIR: knowledge }, 'cohort', bundles, '--workers', '0', '--json');
     expect(run.code).toBe(1);
     const result = JSON.parse(run.stdout) as CohortReport;
-    expect(result.patients).toBe(0);
-    expect(result.failed).toHaveLength(synthetic.demoIds.length);
+    // Patients whose chart lacks what the rule requires (neuropathy and metformin) never reach it and are counted;
+    // every other patient is a failure.
+    expect(result.failed.length).toBeGreaterThan(0);
+    expect(result.patients + result.failed.length).toBe(synthetic.demoIds.length);
     expect(result.failed[0]?.error).toMatch(/rule\(s\) b12-on-metformin \(D3137\) could not be evaluated/);
   });
 });

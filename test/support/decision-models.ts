@@ -5,7 +5,7 @@ import { defaultKnowledgeDir } from '../../src/config.js';
 import { defaultDemoDir, draftOrderFor, loadDemoData } from '../../src/demo/demo-data.js';
 import { dailyDose } from '../../src/mapping/daily-dose.js';
 import type { DecisionModel } from '../../src/mapping/decision-model.js';
-import { mapDecisionModel } from '../../src/mapping/map-decision-model.js';
+import { mapDecisionModel, type DecisionModelMapping } from '../../src/mapping/map-decision-model.js';
 import { prepareInput } from '../../src/mapping/prepare-input.js';
 import { demoExpectations } from './demo.js';
 import { prefetchResources } from './nock-fhir.js';
@@ -17,7 +17,7 @@ export interface NamedModel {
   readonly model: DecisionModel;
 }
 
-interface Chart {
+export interface Chart {
   readonly resources: readonly FhirResource[];
   readonly today: string;
   readonly hook: string;
@@ -25,8 +25,17 @@ interface Chart {
   readonly selections?: readonly string[];
 }
 
-/** The real map stage (as the service runs it) over a chart. */
-export async function modelOf(chart: Chart): Promise<DecisionModel> {
+/** One patient situation as the map stage sees it: a name to report and its chart. */
+export interface NamedChart {
+  readonly name: string;
+  readonly chart: Chart;
+}
+
+/** The real map stage (as the service runs it) over a chart; `mapping` replaces the repository's mappings. */
+export async function modelOf(
+  chart: Chart,
+  mapping: DecisionModelMapping = repositoryKnowledge().mapping
+): Promise<DecisionModel> {
   const knowledge = repositoryKnowledge();
   const input = prepareInput(chart.resources, knowledge.codeIndex, {
     today: chart.today,
@@ -45,14 +54,27 @@ export async function modelOf(chart: Chart): Promise<DecisionModel> {
     shapes: knowledge.shapes,
     doseOf: dailyDose,
   });
-  return mapDecisionModel(input, knowledge.mapping, { lookbacks: knowledge.site.lookbacks });
+  return mapDecisionModel(input, mapping, { lookbacks: knowledge.site.lookbacks });
+}
+
+async function modelsOf(charts: readonly NamedChart[]): Promise<NamedModel[]> {
+  const models: NamedModel[] = [];
+  for (const { name, chart } of charts) {
+    models.push({ name, model: await modelOf(chart) });
+  }
+  return models;
 }
 
 /** Every request fixture (test/fixtures/requests) with prefetch. */
 export async function fixtureModels(): Promise<NamedModel[]> {
+  return modelsOf(fixtureCharts());
+}
+
+/** The charts of every request fixture with prefetch. */
+export function fixtureCharts(): NamedChart[] {
   const dir = join(import.meta.dirname, '..', 'fixtures', 'requests');
   const names = readdirSync(dir).map((f) => f.replace(/\.json$/, ''));
-  const models: NamedModel[] = [];
+  const models: NamedChart[] = [];
   for (const name of names) {
     const body = fixture(name);
     if (body['prefetch'] === undefined) {
@@ -65,13 +87,13 @@ export async function fixtureModels(): Promise<NamedModel[]> {
     const drafts = context.draftOrders?.entry?.map((e) => e.resource);
     models.push({
       name,
-      model: await modelOf({
+      chart: {
         resources: prefetchResources(body) as unknown as FhirResource[],
         today: TODAY,
         hook: String(body['hook']),
         ...(drafts === undefined ? {} : { drafts }),
         ...(context.selections === undefined ? {} : { selections: context.selections }),
-      }),
+      },
     });
   }
   return models;
@@ -79,8 +101,13 @@ export async function fixtureModels(): Promise<NamedModel[]> {
 
 /** Every mapping case (mappings/cases), whatever hook it names. */
 export async function mappingCaseModels(): Promise<NamedModel[]> {
+  return modelsOf(mappingCaseCharts());
+}
+
+/** The charts of every mapping case. */
+export function mappingCaseCharts(): NamedChart[] {
   const dir = join(defaultKnowledgeDir(), 'mappings', 'cases');
-  const models: NamedModel[] = [];
+  const models: NamedChart[] = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.cases.json'))) {
     const { cases } = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
       cases: {
@@ -97,13 +124,13 @@ export async function mappingCaseModels(): Promise<NamedModel[]> {
     for (const { description, input } of cases) {
       models.push({
         name: `${file}: ${description}`,
-        model: await modelOf({
+        chart: {
           resources: input.resources,
           today: input.today ?? TODAY,
           hook: input.hook ?? 'patient-view',
           ...(input.draftOrders === undefined ? {} : { drafts: input.draftOrders }),
           ...(input.selections === undefined ? {} : { selections: input.selections }),
-        }),
+        },
       });
     }
   }
@@ -112,21 +139,23 @@ export async function mappingCaseModels(): Promise<NamedModel[]> {
 
 /** Every demo patient on patient-view, and each of its order scenarios on order-select and order-sign. */
 export async function demoModels(today: string): Promise<NamedModel[]> {
+  return modelsOf(demoCharts(today));
+}
+
+/** The charts of every demo patient and order scenario. */
+export function demoCharts(today: string): NamedChart[] {
   const demo = loadDemoData(defaultDemoDir(), today);
   const expectations = demoExpectations();
-  const models: NamedModel[] = [];
+  const models: NamedChart[] = [];
   for (const patient of demo.patients) {
     const resources = [patient.patient, ...patient.resources];
-    models.push({
-      name: `${patient.id} patient-view`,
-      model: await modelOf({ resources, today, hook: 'patient-view' }),
-    });
+    models.push({ name: `${patient.id} patient-view`, chart: { resources, today, hook: 'patient-view' } });
     for (const order of expectations[patient.id]?.orders ?? []) {
       const drafts = order.drafts.map((id) => draftOrderFor(demo, id, patient.id));
       for (const hook of ['order-select', 'order-sign']) {
         models.push({
           name: `${patient.id} ${hook} ${order.drafts.join('+')}`,
-          model: await modelOf({ resources, today, hook, drafts }),
+          chart: { resources, today, hook, drafts },
         });
       }
     }
