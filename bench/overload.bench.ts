@@ -6,14 +6,10 @@
  * p99 under one second. Everything listens on 127.0.0.1 only.
  */
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import { SERVICE_PATH, serverEnv, startBenchServer } from './lib/loopback-client.js';
 import { round } from './lib/measure.js';
 import { syntheticRequest } from './lib/synthetic-patient.js';
 
-const BUILD = join(import.meta.dirname, '..');
-const SERVICE_PATH = '/cds-services/ctd-neuropathy-patient-view';
 export const OVERLOAD_CONNECTIONS = 200;
 
 export interface OverloadRun {
@@ -25,34 +21,6 @@ export interface OverloadRun {
   readonly shed: { readonly share: number; readonly p99: number | null };
   /** Neither 200 nor 503, or no answer (timeouts, resets). */
   readonly other: number;
-}
-
-async function withServer<T>(env: NodeJS.ProcessEnv, run: (port: number) => Promise<T>): Promise<T> {
-  const child = spawn(process.execPath, [join(BUILD, 'bench', 'lib', 'bench-server.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  try {
-    const port = await new Promise<number>((resolve, reject) => {
-      const lines = createInterface({ input: child.stdout });
-      lines.on('line', (line) => {
-        const parsed = JSON.parse(line) as { port?: number };
-        if (typeof parsed.port === 'number') {
-          // From here on the server's log lines are drained, not parsed: this process is the load generator.
-          lines.close();
-          child.stdout.resume();
-          resolve(parsed.port);
-        }
-      });
-      child.once('exit', (code) => {
-        reject(new Error(`the bench server exited with ${String(code)}`));
-      });
-    });
-    return await run(port);
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child.once('exit', resolve));
-  }
 }
 
 const percentile = (sorted: readonly number[], q: number): number =>
@@ -117,18 +85,15 @@ export async function runOverloadBench(quick: boolean, feedbackDir: string): Pro
   const body = Buffer.from(JSON.stringify(syntheticRequest(100)));
   const runs: OverloadRun[] = [];
   for (const queueLimit of ['4', 'off']) {
-    const env: NodeJS.ProcessEnv = {
-      PATH: process.env['PATH'],
-      NODE_ENV: 'production',
-      AUTH_MODE: 'off',
-      ALLOW_AUTH_OFF_IN_PRODUCTION: 'true',
-      PUBLIC_BASE_URL: 'http://127.0.0.1',
-      FEEDBACK_DIR: feedbackDir,
-      // The access log at 200 connections is part of the cost; warn keeps the comparison about the queue.
-      LOG_LEVEL: 'warn',
-      WORKER_QUEUE_LIMIT: queueLimit,
-    };
-    runs.push(await withServer(env, (port) => load(port, body, queueLimit, seconds)));
+    // The access log at 200 connections is part of the cost; warn keeps the comparison about the queue.
+    const server = await startBenchServer(
+      serverEnv({ LOG_LEVEL: 'warn', WORKER_QUEUE_LIMIT: queueLimit }, feedbackDir)
+    );
+    try {
+      runs.push(await load(server.port, body, queueLimit, seconds));
+    } finally {
+      await server.stop();
+    }
   }
   return runs;
 }

@@ -82,7 +82,8 @@ describe('graceful shutdown on SIGTERM', () => {
 
     const refused = connect(server.port, '127.0.0.1');
     const [error] = (await once(refused, 'error')) as [NodeJS.ErrnoException];
-    expect(error.code).toBe('ECONNREFUSED');
+    // Not served either way: refused, or (seen once on a loaded machine) reset by the closing listener.
+    expect(['ECONNREFUSED', 'ECONNRESET']).toContain(error.code);
 
     req.end(body);
     const [res] = await response;
