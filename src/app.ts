@@ -18,6 +18,7 @@ import { metricsRoute } from './http/metrics-route.js';
 import { readinessRoute, type Readiness } from './http/readiness.js';
 import { requestIds, requestLog } from './http/request-id.js';
 import { routeLabel } from './http/route-label.js';
+import { shedLog } from './http/shed-log.js';
 import type { Knowledge } from './knowledge/load-knowledge.js';
 import type { ServiceCaller } from './service-call/service-caller.js';
 import type { ServiceMetrics } from './metrics/service-metrics.js';
@@ -58,6 +59,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('etag', false);
 
   app.use(requestIds(logger));
+  const shed = shedLog(logger);
   app.use((req, res, next) => {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
@@ -67,6 +69,10 @@ export function createApp(deps: AppDeps): Express {
       const labels = { service: f.service ?? 'none', endpoint: f.endpoint ?? 'other' };
       deps.metrics.requests.inc({ ...labels, status: String(res.statusCode) });
       deps.metrics.requestSeconds.observe(labels, ms / 1000);
+      if (f.shed === true) {
+        shed.count(); // a summary line per interval, not one per refusal (src/http/shed-log.ts)
+        return;
+      }
       // Field by field: no body, header, token or (unless LOG_PHI) patient identifier ever reaches this line.
       const client = clientIdentity(res);
       requestLog(res, logger).info(

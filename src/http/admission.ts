@@ -40,7 +40,9 @@ export function admission(options: AdmissionOptions): RequestHandler {
   let inFlight = 0;
   return (_req, res, next) => {
     if (inFlight >= limit) {
-      facts(res).endpoint = 'service';
+      const f = facts(res);
+      f.endpoint = 'service';
+      f.shed = true;
       res.status(shed.status).set(shed.headers).type('application/json').send(body);
       return;
     }

@@ -38,6 +38,8 @@ export interface CdsRouteDeps {
 export interface RequestFacts extends CallFacts {
   endpoint?: Endpoint;
   service?: string;
+  /** Answered 503 at capacity before any work (src/http/admission.ts). */
+  shed?: boolean;
 }
 
 export function facts(res: { locals: Record<string, unknown> }): RequestFacts {

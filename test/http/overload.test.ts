@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { CallResult } from '../../src/service-call/evaluate-call.js';
 import type { ServiceCaller } from '../../src/service-call/service-caller.js';
+import { captureLogs, type CapturedLogs } from '../support/log-capture.js';
 import { expectOutcome, fixture, testService } from '../support/service.js';
 
 /**
@@ -49,8 +50,8 @@ afterEach(async () => {
   }
 });
 
-async function serve(env: Record<string, string>, caller: ServiceCaller): Promise<string> {
-  const service = testService(env, { caller });
+async function serve(env: Record<string, string>, caller: ServiceCaller, logs?: CapturedLogs): Promise<string> {
+  const service = testService(env, { caller, ...(logs === undefined ? {} : { logger: logs.logger }) });
   await service.warm();
   const server = service.app.listen(0, '127.0.0.1');
   servers.push(server);
@@ -87,7 +88,8 @@ async function startedAtLeast(caller: HeldCaller, n: number): Promise<void> {
 describe('a bounded queue per worker (WORKER_QUEUE_LIMIT)', () => {
   test('beyond workers x (1 + limit) calls in flight: 503 at once, Retry-After, no work started', async () => {
     const caller = heldCaller();
-    const url = await serve({ WORKERS: '2', WORKER_QUEUE_LIMIT: '1' }, caller);
+    const logs = captureLogs();
+    const url = await serve({ WORKERS: '2', WORKER_QUEUE_LIMIT: '1' }, caller, logs);
     const held = await fill(url, caller, 4); // 2 workers x (1 running + 1 waiting)
 
     const shed = await call(url);
@@ -101,6 +103,9 @@ describe('a bounded queue per worker (WORKER_QUEUE_LIMIT)', () => {
 
     caller.releaseAll();
     expect((await Promise.all(held)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    // Refusals are summed up in a line per interval (shed-log.test.ts), not logged one by one; admitted calls are.
+    const requestLines = logs.lines().filter((l) => l['msg'] === 'request');
+    expect(requestLines.map((l) => l['status'])).toEqual([200, 200, 200, 200]);
     // Places are given back: the next call is admitted.
     const next = call(url);
     await startedAtLeast(caller, 5);
