@@ -2,13 +2,22 @@ import { randomUUID } from 'node:crypto';
 import { callService, type PipelineDeps } from './call-service.js';
 import type { CdsRequest, HookName } from './cds-hooks/types.js';
 import type { LoadedService } from './knowledge/load-knowledge.js';
+import { checkEmptyValues } from './mapping/check-empty-values.js';
 
 /**
  * Runs each service once on a synthetic patient before the service reports ready: JSONata's first evaluation in a
- * process is ~7x slower than warm ones (measured), and clinicians should not pay for it.
+ * process is ~7x slower than warm ones (measured), and clinicians should not pay for it. First it checks the
+ * mappings' declared empty values, which only an evaluation can (src/mapping/check-empty-values.ts).
  */
 export async function warmUp(services: Iterable<LoadedService>, pipeline: PipelineDeps): Promise<void> {
-  for (const service of services) {
+  const all = [...services];
+  // Before any answer: a wrong `empty` declaration would change answers silently, so it stops start-up here.
+  await checkEmptyValues(
+    pipeline.knowledge.mapping,
+    { lookbacks: pipeline.knowledge.site.lookbacks },
+    all.map((service) => service.definition.hook)
+  );
+  for (const service of all) {
     await callService(
       service,
       syntheticRequest(service.definition.hook, service),

@@ -69,6 +69,7 @@ export function loadMapping(
     });
   });
   return {
+    file,
     common: manifest.common === undefined ? undefined : compile(join(dir, manifest.common)),
     fields: manifest.fields.map(({ field, expression, facts, reads, concepts, empty }, i) => {
       const compiled = compile(join(dir, expression));

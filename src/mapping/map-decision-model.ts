@@ -18,6 +18,8 @@ export interface ModelField {
 
 /** The compiled mappings: shared functions (mappings/common.jsonata) and the field expressions, in order. */
 export interface DecisionModelMapping {
+  /** mappings/decision-model.json, named by knowledge errors found after loading (check-empty-values.ts). */
+  readonly file?: string;
   readonly common: CompiledExpression | undefined;
   readonly fields: readonly ModelField[];
 }

@@ -5,6 +5,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { defaultKnowledgeDir } from '../../src/config.js';
 import { KnowledgeError } from '../../src/knowledge/knowledge-error.js';
 import { loadKnowledge } from '../../src/knowledge/load-knowledge.js';
+import { checkEmptyValues } from '../../src/mapping/check-empty-values.js';
+import { testService } from '../support/service.js';
 import { isMet, parseRequirement } from '../../src/rules/rule-requires.js';
 
 /**
@@ -59,6 +61,41 @@ afterEach(() => {
   for (const dir of copies.splice(0)) {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('a mapping declares the value its field has over an empty chart', () => {
+  const HOOKS = ['patient-view', 'order-select', 'order-sign'];
+  const check = (dir: string): Promise<void> => {
+    const knowledge = load(dir)();
+    return checkEmptyValues(knowledge.mapping, { lookbacks: knowledge.site.lookbacks }, HOOKS);
+  };
+
+  test('the repository declarations are what their expressions give', async () => {
+    await expect(check(root)).resolves.toBeUndefined();
+  });
+
+  test('a wrong empty value stops start-up, naming the field and both values', async () => {
+    const dir = knowledgeCopy();
+    editFields(dir, (fields) => {
+      field(fields, 'neuropathy').empty = { any: false };
+    });
+    await expect(check(dir)).rejects.toThrow(KnowledgeError);
+    await expect(check(dir)).rejects.toThrow(
+      /decision-model\.json at \$\.fields\[\d+\]\.empty: 'neuropathy' declares \{"any":false\} but its expression gives \{"patterns":\[\]/
+    );
+  });
+
+  test('a service with a wrong empty value never reports ready', async () => {
+    const dir = knowledgeCopy();
+    editFields(dir, (fields) => {
+      field(fields, 'meds').empty = [{ concept: 'med-metformin' }];
+    });
+    const service = testService({ KNOWLEDGE_DIR: dir, WORKERS: '0' }, { knowledge: load(dir)() });
+    await expect(service.warm()).rejects.toThrow(
+      /'meds' declares \[\{"concept":"med-metformin"\}\] but its expression gives \[\]/
+    );
+    expect(service.readiness.ready).toBe(false);
+  });
 });
 
 describe('a mapping declares every concept its JSONata names', () => {
