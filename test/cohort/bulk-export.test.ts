@@ -1,4 +1,4 @@
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -7,8 +7,8 @@ import type { CohortReport } from '../../src/cohort/cohort-report.js';
 import { isGzip } from '../../src/cohort/ndjson-lines.js';
 import { cliInProcess, cliWithEnv, hasStackTrace } from '../support/cli.js';
 import { demoExpectations } from '../support/demo.js';
+import { knowledgeCopy } from '../support/knowledge-copy.js';
 import { writeSyntheticExport, type SyntheticExport } from '../support/synthetic-export.js';
-import { defaultKnowledgeDir } from '../../src/config.js';
 
 /**
  * `cohort` over a FHIR Bulk Data export made of the demo patients, three copies each (3 x the demo patients, resources
@@ -188,10 +188,7 @@ describe('cohort over a Bulk Data export', () => {
 
 describe('a rule that cannot be evaluated', () => {
   test('makes its patients failures, named with the rule, not patients without that card', async () => {
-    const knowledge = mkdtempSync(join(root, 'knowledge-'));
-    for (const folder of ['hooks', 'cards', 'mappings']) {
-      cpSync(join(defaultKnowledgeDir(), folder), join(knowledge, folder), { recursive: true });
-    }
+    const knowledge = knowledgeCopy(root);
     // The service skips such a rule for the request (and logs it); a cohort must not count it as silent.
     // It still reads what the rule's `requires` names, as the start-up check asks, and fails wherever it is reached.
     writeFileSync(

@@ -1,24 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaultKnowledgeDir } from '../../src/config.js';
 import { KnowledgeError } from '../../src/knowledge/knowledge-error.js';
 import { loadKnowledge } from '../../src/knowledge/load-knowledge.js';
+import { knowledgeCopy, removeKnowledgeCopies } from '../support/knowledge-copy.js';
 
 const root = defaultKnowledgeDir();
-const copies: string[] = [];
-
-/** A throw-away copy of the knowledge folders, for breaking one file at a time. */
-function knowledgeCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'knowledge-'));
-  for (const folder of ['hooks', 'cards', 'mappings']) {
-    cpSync(join(root, folder), join(dir, folder), { recursive: true });
-  }
-  copies.push(dir);
-  return dir;
-}
 
 function edit(file: string, change: (json: Record<string, unknown>) => void): void {
   const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
@@ -29,11 +18,7 @@ function edit(file: string, change: (json: Record<string, unknown>) => void): vo
 const load = (dir: string, siteConfigFile?: string) => () =>
   loadKnowledge({ knowledgeDir: dir, siteConfigFile, guardrails: { timeoutMs: 1000, stackDepth: 500 } });
 
-afterEach(() => {
-  for (const dir of copies.splice(0)) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(removeKnowledgeCopies);
 
 describe('knowledge is validated at start-up; a bad file names the file and the field', () => {
   test('the repository knowledge loads', () => {

@@ -1,5 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { defaultKnowledgeDir } from '../../src/config.js';
@@ -8,6 +7,7 @@ import { loadKnowledge } from '../../src/knowledge/load-knowledge.js';
 import { checkEmptyValues } from '../../src/mapping/check-empty-values.js';
 import { testService } from '../support/service.js';
 import { isMet, parseRequirement } from '../../src/rules/rule-requires.js';
+import { knowledgeCopy, removeKnowledgeCopies } from '../support/knowledge-copy.js';
 
 /**
  * The shortcut declarations (mappings/decision-model.json `concepts` and `empty`, cards/<rule-id>.json `requires`)
@@ -15,16 +15,6 @@ import { isMet, parseRequirement } from '../../src/rules/rule-requires.js';
  * stops the service, naming the file, the field and what is missing.
  */
 const root = defaultKnowledgeDir();
-const copies: string[] = [];
-
-function knowledgeCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'knowledge-'));
-  for (const folder of ['hooks', 'cards', 'mappings']) {
-    cpSync(join(root, folder), join(dir, folder), { recursive: true });
-  }
-  copies.push(dir);
-  return dir;
-}
 
 interface Field {
   field: string;
@@ -57,11 +47,7 @@ function editCard(dir: string, id: string, change: (card: Record<string, unknown
 const load = (dir: string) => () =>
   loadKnowledge({ knowledgeDir: dir, siteConfigFile: undefined, guardrails: { timeoutMs: 1000, stackDepth: 500 } });
 
-afterEach(() => {
-  for (const dir of copies.splice(0)) {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+afterEach(removeKnowledgeCopies);
 
 describe('a mapping declares the value its field has over an empty chart', () => {
   const HOOKS = ['patient-view', 'order-select', 'order-sign'];

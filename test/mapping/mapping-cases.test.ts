@@ -4,11 +4,9 @@ import { Ajv } from 'ajv';
 import type { FhirResource } from 'fhir/r4';
 import { describe, expect, test } from 'vitest';
 import { defaultKnowledgeDir } from '../../src/config.js';
-import { dailyDose } from '../../src/mapping/daily-dose.js';
 import type { DecisionModel } from '../../src/mapping/decision-model.js';
-import { mapDecisionModel } from '../../src/mapping/map-decision-model.js';
-import { prepareInput } from '../../src/mapping/prepare-input.js';
-import { repositoryKnowledge, TODAY } from '../support/service.js';
+import { modelOf } from '../support/decision-models.js';
+import { TODAY } from '../support/service.js';
 
 /**
  * Runs every mapping case of mappings/cases (spec by example, as JSONata's own test suite does): the input FHIR
@@ -32,31 +30,18 @@ const casesDir = join(mappingsDir, 'cases');
 const files = readdirSync(casesDir)
   .filter((f) => f.endsWith('.cases.json'))
   .sort();
-const knowledge = repositoryKnowledge();
 const validateModel = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
   JSON.parse(readFileSync(join(mappingsDir, 'decision-model.schema.json'), 'utf8')) as object
 );
 
-async function map(input: MappingCase['input']): Promise<DecisionModel> {
-  const hook = input.hook ?? 'patient-view';
-  const prepared = prepareInput(input.resources, knowledge.codeIndex, {
+function map(input: MappingCase['input']): Promise<DecisionModel> {
+  return modelOf({
+    resources: input.resources,
     today: input.today ?? TODAY,
-    patientId: 'p1',
-    hook,
-    shapes: knowledge.shapes,
-    ...(input.draftOrders === undefined
-      ? {}
-      : {
-          draftOrders: {
-            resourceType: 'Bundle',
-            type: 'collection',
-            entry: input.draftOrders.map((resource) => ({ resource })),
-          },
-        }),
+    hook: input.hook ?? 'patient-view',
+    ...(input.draftOrders === undefined ? {} : { drafts: input.draftOrders }),
     ...(input.selections === undefined ? {} : { selections: input.selections }),
-    doseOf: dailyDose,
   });
-  return mapDecisionModel(prepared, knowledge.mapping, { lookbacks: knowledge.site.lookbacks });
 }
 
 describe.each(files)('%s', (file) => {
