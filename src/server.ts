@@ -40,6 +40,12 @@ try {
 } catch (error) {
   fail(error);
 }
+if (service.knowledge.expressions.notCompiled.length > 0) {
+  logger.warn(
+    { notCompiled: service.knowledge.expressions.notCompiled },
+    'some expressions are outside the compiled subset: all expressions run on jsonata (slower, same answers)'
+  );
+}
 let stopping = false;
 const { requestMs, headersMs, keepAliveMs } = config.timeouts;
 const server = createServer(
@@ -81,6 +87,7 @@ server.listen(config.port, config.host, () => {
       mode: config.mode,
       auth: config.auth.mode,
       services: [...service.knowledge.services.keys()],
+      expressions: service.knowledge.expressions.engine,
       demoFhir: service.demoFhir === undefined ? 'off' : `/fhir${config.demoFhirOpen ? ' (open)' : ''}`,
     },
     'listening'

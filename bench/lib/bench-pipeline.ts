@@ -3,16 +3,18 @@ import { silentObserver, type PipelineDeps, type PipelineObserver } from '../../
 import { defaultKnowledgeDir } from '../../src/config.js';
 import { createFhirKitReader } from '../../src/fhir/fhir-kit-reader.js';
 import { loadKnowledge, type Knowledge, type LoadedService } from '../../src/knowledge/load-knowledge.js';
+import type { ExpressionEngine } from '../../src/mapping/jsonata-runtime.js';
 
 /** The synthetic patients' dates are relative to this day. */
 export const BENCH_TODAY = '2026-06-01';
 
-export function benchKnowledge(): Knowledge {
+export function benchKnowledge(engine: ExpressionEngine = 'compiled'): Knowledge {
   // A generous guardrail: a 10,000-resource evaluation must not trip it on a busy machine.
   return loadKnowledge({
     knowledgeDir: defaultKnowledgeDir(),
     siteConfigFile: undefined,
     guardrails: { timeoutMs: 10_000, stackDepth: 500 },
+    engine,
   });
 }
 

@@ -4,7 +4,12 @@ import type { Orderable } from '../cards/orderables.js';
 import type { HookName } from '../cds-hooks/types.js';
 import type { PrefetchSpec } from '../gather/gather.js';
 import { loadDataShapes, type DataShapes } from '../mapping/data-shapes.js';
-import { compileExpression, type CompiledExpression, type Guardrails } from '../mapping/jsonata-runtime.js';
+import {
+  compileExpression,
+  type CompiledExpression,
+  type ExpressionEngine,
+  type Guardrails,
+} from '../mapping/jsonata-runtime.js';
 import { loadMapping } from '../mapping/decision-model-manifest.js';
 import type { DecisionModelMapping } from '../mapping/map-decision-model.js';
 import { mappingFunctions } from '../mapping/mapping-functions.js';
@@ -18,6 +23,7 @@ import { checkSchema } from './check-schema.js';
 import { KnowledgeError, readJsonFile } from './knowledge-error.js';
 import { loadOrderSets, loadPrecedence, loadRules } from './load-rules.js';
 import { checkRuleRequires } from './check-rule-requires.js';
+import { chooseEngine, type EngineChoice } from './expression-engine.js';
 import { loadServiceDefinitions } from './service-definitions.js';
 import { loadSiteSettings, type SiteSettings } from './site-settings.js';
 
@@ -44,12 +50,16 @@ export interface Knowledge {
   readonly site: SiteSettings;
   /** How results and medication routes are read (mappings/results.json, mappings/routes.json). */
   readonly shapes: DataShapes;
+  /** The engine every expression runs on (expression-engine.ts). */
+  readonly expressions: EngineChoice;
 }
 
 export interface KnowledgeOptions {
   readonly knowledgeDir: string;
   readonly siteConfigFile: string | undefined;
   readonly guardrails: Guardrails;
+  /** EXPRESSION_ENGINE; `compiled` falls back to `jsonata` when an expression is outside the compiled subset. */
+  readonly engine?: ExpressionEngine;
 }
 
 /**
@@ -80,11 +90,12 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
     (concept) => concept.startsWith('lab-') && codeIndex.sets.has(concept)
   );
   const functions = mappingFunctions(codeIndex);
+  const expressions = chooseEngine(knowledgeDir, options.engine ?? 'compiled');
   const compile = (file: string): CompiledExpression => {
     if (!existsSync(file)) {
       throw new KnowledgeError(file, '', 'does not exist');
     }
-    return compileExpression(readFileSync(file, 'utf8'), file, guardrails, functions);
+    return compileExpression(readFileSync(file, 'utf8'), file, guardrails, functions, expressions.engine);
   };
 
   const mapping = loadMapping(join(knowledgeDir, 'mappings'), compile, new Set(codeIndex.sets.keys()));
@@ -111,7 +122,19 @@ export function loadKnowledge(options: KnowledgeOptions): Knowledge {
       rules: rules.filter((r) => r.template.hooks.includes(hook) && !site.disabledRules.has(r.id)),
     });
   }
-  return { services, codeIndex, mapping, rules, ruleCommon, orderables, orderSets, precedence, site, shapes };
+  return {
+    services,
+    codeIndex,
+    mapping,
+    rules,
+    ruleCommon,
+    orderables,
+    orderSets,
+    precedence,
+    site,
+    shapes,
+    expressions,
+  };
 }
 
 const orderablesSchema = {

@@ -103,11 +103,11 @@ export async function ruleBindings(
 ): Promise<Record<string, unknown>> {
   const constants = { settings: settings.values, lookbacks: settings.lookbacks, hook: model.hook };
   // The shared values are frozen like the model (a condition that mutated one would change what the next rule
-  // sees); its functions are JSONata closures over the model and stay as they are.
+  // sees); its functions are closures over the model (JS functions, or jsonata's lambda objects) and stay as they are.
   const result = common === undefined ? {} : await common.evaluate(model, constants);
   const shared = isObject(result) ? result : {};
   for (const value of Object.values(shared)) {
-    if (!(isObject(value) && value['_jsonata_lambda'] === true)) {
+    if (typeof value !== 'function' && !(isObject(value) && value['_jsonata_lambda'] === true)) {
       deepFreeze(value);
     }
   }

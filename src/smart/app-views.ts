@@ -60,7 +60,7 @@ export function loadAppViews(knowledgeDir: string, knowledge: Knowledge, guardra
     } catch {
       throw new KnowledgeError(file, '', 'does not exist');
     }
-    return compileExpression(source, file, guardrails, functions);
+    return compileExpression(source, file, guardrails, functions, knowledge.expressions.engine);
   };
   const labelsFile = join(dir, 'pattern-labels.json');
   const patternLabels = Object.fromEntries(
