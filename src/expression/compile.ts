@@ -7,6 +7,7 @@ export { UnsupportedExpression };
 import { compileFilter, type Filter } from './filter.js';
 import { binaryOperators } from './operators.js';
 import { compilePath } from './path.js';
+import { boundNames, Frame, readVariable, Scope, slotOf } from './scope.js';
 import { contextItem, isSequence, sequenceOf, settle, type Sequence } from './sequence.js';
 import { append, fieldValues, isNumeric, isTrue, lookup } from './values.js';
 
@@ -33,20 +34,19 @@ export interface CompileOptions {
 export type Program = (input: unknown, bindings: Readonly<Record<string, unknown>>) => unknown;
 
 /** Variables in scope: each block and function call chains a new frame onto its parent's. */
-export type Frame = Record<string, unknown>;
 export type Evaluate = (input: unknown, frame: Frame) => unknown;
+export type { Frame };
 
 export function compileAst(ast: unknown, options: CompileOptions): Program {
-  const evaluate = compileNode(ast as AstNode);
-  // Built-ins first, then the native functions (which shadow them), then per evaluation the bindings.
-  const root = Object.assign(Object.create(null) as Frame, builtins, options.functions);
+  // `$$` is the input, bound like a top-level `:=` (slot 0).
+  const root = new Scope(undefined, ['$', ...boundNames([ast as AstNode])]);
+  const evaluate = compileNode(ast as AstNode, root);
+  // Built-ins first, then the native functions (which shadow them); per evaluation, the bindings over both.
+  const functions = Object.assign(Object.create(null) as Record<string, unknown>, builtins, options.functions);
   return (input, bindings) =>
     runWithin(options.timeoutMs, options.stackDepth, () => {
-      const frame = Object.create(root) as Frame;
-      for (const key of Object.keys(bindings)) {
-        frame[key] = bindings[key];
-      }
-      frame['$'] = input;
+      const frame = new Frame(undefined, root.slots.size, { bindings, functions });
+      frame.values[0] = input;
       let context = input;
       if (Array.isArray(input) && !isSequence(input)) {
         // A top-level array is one value, not a sequence to map over.
@@ -59,16 +59,18 @@ export function compileAst(ast: unknown, options: CompileOptions): Program {
 }
 
 /** Any expression: its own evaluation, then its filters, then a sequence of one is its item. */
-export function compileNode(node: AstNode): Evaluate {
+export function compileNode(node: AstNode, scope: Scope): Evaluate {
   for (const field of unsupportedFields) {
     if (field in node) {
       throw new UnsupportedExpression(`${node.type} with ${field}`);
     }
   }
-  const core = compileCore(node);
-  const filters: Filter[] = (node.predicate ?? []).map((stage) => compileFilter(stage, compileNode));
+  const core = compileCore(node, scope);
+  const filters: Filter[] = (node.predicate ?? []).map((stage) => compileFilter(stage, inScope(scope)));
   if (filters.length === 0) {
-    return (input, frame) => settle(core(input, frame));
+    // Operators, literals and constructors never give a sequence, and what a branch, a block or a binding gives is
+    // settled already: only these can give one (one call less per node).
+    return yieldsSequences.has(node.type) ? (input, frame) => settle(core(input, frame)) : core;
   }
   return (input, frame) => {
     let result = core(input, frame);
@@ -79,10 +81,17 @@ export function compileNode(node: AstNode): Evaluate {
   };
 }
 
-function compileCore(node: AstNode): Evaluate {
+const yieldsSequences = new Set(['path', 'name', 'wildcard', 'variable', 'function']);
+
+/** compileNode for the parts of a path or filter, in the scope they appear in. */
+function inScope(scope: Scope): (node: AstNode) => Evaluate {
+  return (node) => compileNode(node, scope);
+}
+
+function compileCore(node: AstNode, scope: Scope): Evaluate {
   switch (node.type) {
     case 'path':
-      return compilePath(node, compileNode);
+      return compilePath(node, inScope(scope));
     case 'name': {
       const name = String(node.value);
       return (input) => lookup(input, name);
@@ -96,40 +105,41 @@ function compileCore(node: AstNode): Evaluate {
     case 'wildcard':
       return (input) => fieldValues(input);
     case 'variable':
-      return compileVariable(String(node.value));
+      return compileVariable(String(node.value), scope);
     case 'binary':
-      return compileBinary(node);
+      return compileBinary(node, scope);
     case 'unary':
-      return compileUnary(node);
+      return compileUnary(node, scope);
     case 'condition':
-      return compileCondition(node);
+      return compileCondition(node, scope);
     case 'block':
-      return compileBlock(node);
+      return compileBlock(node, scope);
     case 'bind':
-      return compileBind(node);
+      return compileBind(node, scope);
     case 'function':
-      return compileCall(node);
+      return compileCall(node, scope);
     case 'lambda':
-      return compileLambda(node);
+      return compileLambda(node, scope);
     default:
       throw new UnsupportedExpression(node.type);
   }
 }
 
-function compileVariable(name: string): Evaluate {
+function compileVariable(name: string, scope: Scope): Evaluate {
   if (name === '') {
     return (input) => contextItem(input);
   }
   if (jsonataBuiltinNames.has(name) && !(name in builtins)) {
     throw new UnsupportedExpression(`$${name}`);
   }
-  return (_input, frame) => frame[name];
+  const read = readVariable(name, scope);
+  return (_input, frame) => read(frame);
 }
 
-function compileBinary(node: AstNode): Evaluate {
+function compileBinary(node: AstNode, scope: Scope): Evaluate {
   const op = String(node.value);
-  const left = compileNode(node.lhs as AstNode);
-  const right = compileNode(node.rhs as AstNode);
+  const left = compileNode(node.lhs as AstNode, scope);
+  const right = compileNode(node.rhs as AstNode, scope);
   if (op === 'and') {
     return (input, frame) => isTrue(left(input, frame)) && isTrue(right(input, frame));
   }
@@ -143,10 +153,10 @@ function compileBinary(node: AstNode): Evaluate {
   return (input, frame) => operator(left(input, frame), right(input, frame));
 }
 
-function compileUnary(node: AstNode): Evaluate {
+function compileUnary(node: AstNode, scope: Scope): Evaluate {
   switch (node.value) {
     case '-': {
-      const operand = compileNode(node.expression as AstNode);
+      const operand = compileNode(node.expression as AstNode, scope);
       return (input, frame) => {
         const value = operand(input, frame);
         if (value === undefined) {
@@ -156,18 +166,18 @@ function compileUnary(node: AstNode): Evaluate {
       };
     }
     case '[':
-      return compileArray(node.expressions ?? []);
+      return compileArray(node.expressions ?? [], scope);
     case '{':
-      return compileObject((node.lhs ?? []) as readonly (readonly [AstNode, AstNode])[]);
+      return compileObject((node.lhs ?? []) as readonly (readonly [AstNode, AstNode])[], scope);
     default:
       throw new UnsupportedExpression(`unary ${String(node.value)}`);
   }
 }
 
 /** `[a, b]`: the items' values, lists among them spliced in, except nested constructors (`[[1], 2]`). */
-function compileArray(expressions: readonly AstNode[]): Evaluate {
+function compileArray(expressions: readonly AstNode[], scope: Scope): Evaluate {
   const items = expressions.map((expression) => ({
-    evaluate: compileNode(expression),
+    evaluate: compileNode(expression, scope),
     nested: expression.value === '[',
   }));
   return (input, frame) => {
@@ -193,8 +203,8 @@ function compileArray(expressions: readonly AstNode[]): Evaluate {
  * `{ key: value }`: over a list, items giving the same key are grouped and the value is evaluated over the group
  * (jsonata's group-by); a key given by two different pairs is an error (D1009), a key must be a string (T1003).
  */
-function compileObject(pairs: readonly (readonly [AstNode, AstNode])[]): Evaluate {
-  const compiled = pairs.map(([key, value]) => ({ key: compileNode(key), value: compileNode(value) }));
+function compileObject(pairs: readonly (readonly [AstNode, AstNode])[], scope: Scope): Evaluate {
+  const compiled = pairs.map(([key, value]) => ({ key: compileNode(key, scope), value: compileNode(value, scope) }));
   return (input, frame) => {
     const items = Array.isArray(input) ? (input.length === 0 ? [undefined] : input) : [input];
     const groups = Object.create(null) as Record<string, { data: unknown; pair: number }>;
@@ -229,10 +239,10 @@ function compileObject(pairs: readonly (readonly [AstNode, AstNode])[]): Evaluat
   };
 }
 
-function compileCondition(node: AstNode): Evaluate {
-  const condition = compileNode(node.condition as AstNode);
-  const then = compileNode(node.then as AstNode);
-  const otherwise = node.else === undefined ? undefined : compileNode(node.else);
+function compileCondition(node: AstNode, scope: Scope): Evaluate {
+  const condition = compileNode(node.condition as AstNode, scope);
+  const then = compileNode(node.then as AstNode, scope);
+  const otherwise = node.else === undefined ? undefined : compileNode(node.else, scope);
   return (input, frame) =>
     isTrue(condition(input, frame))
       ? then(input, frame)
@@ -241,27 +251,32 @@ function compileCondition(node: AstNode): Evaluate {
         : otherwise(input, frame);
 }
 
-function compileBlock(node: AstNode): Evaluate {
-  const expressions = (node.expressions ?? []).map(compileNode);
+/** `( a; b )`: the last value; a block that binds names has its own frame for them. */
+function compileBlock(node: AstNode, scope: Scope): Evaluate {
+  const body = node.expressions ?? [];
+  const names = boundNames(body);
+  const inner = names.length === 0 ? scope : new Scope(scope, names);
+  const expressions = body.map((expression) => compileNode(expression, inner));
+  const size = inner.slots.size;
   return (input, frame) => {
-    const scope = Object.create(frame) as Frame;
+    const local = inner === scope ? frame : new Frame(frame, size, frame.globals);
     let result: unknown;
     for (const expression of expressions) {
-      result = expression(input, scope);
+      result = expression(input, local);
     }
     return result;
   };
 }
 
-function compileBind(node: AstNode): Evaluate {
-  const name = String((node.lhs as AstNode).value);
-  const value = compileNode(node.rhs as AstNode);
-  return (input, frame) => (frame[name] = value(input, frame));
+function compileBind(node: AstNode, scope: Scope): Evaluate {
+  const slot = slotOf(String((node.lhs as AstNode).value), scope);
+  const value = compileNode(node.rhs as AstNode, scope);
+  return (input, frame) => (frame.values[slot] = value(input, frame));
 }
 
-function compileCall(node: AstNode): Evaluate {
-  const procedure = compileNode(node.procedure as AstNode);
-  const args = (node.arguments ?? []).map(compileNode);
+function compileCall(node: AstNode, scope: Scope): Evaluate {
+  const procedure = compileNode(node.procedure as AstNode, scope);
+  const args = (node.arguments ?? []).map((arg) => compileNode(arg, scope));
   return (input, frame) => {
     const callee = procedure(input, frame);
     return callFunction(
@@ -276,26 +291,30 @@ function compileCall(node: AstNode): Evaluate {
  * `function($a) { body }`: a JS function closing over the frame and the context item where it was defined. A body
  * that ends in a call is marked by jsonata for tail-call elimination (`thunk`); here that call is simply made.
  */
-function compileLambda(node: AstNode): Evaluate {
+function compileLambda(node: AstNode, scope: Scope): Evaluate {
   if (node.thunk === true) {
-    return compileNode(node.body as AstNode);
+    return compileNode(node.body as AstNode, scope);
   }
   if (node.signature !== undefined) {
     throw new UnsupportedExpression('function signature');
   }
-  const names = (node.arguments ?? []).map((argument) => String(argument.value));
-  const body = compileNode(node.body as AstNode);
+  const parameters = (node.arguments ?? []).map((argument) => String(argument.value));
+  // Parameters take the first slots (a repeated parameter name keeps its first slot, and its last argument).
+  const inner = new Scope(scope, [...parameters, ...boundNames([node.body as AstNode])]);
+  const slots = parameters.map((name) => slotOf(name, inner));
+  const body = compileNode(node.body as AstNode, inner);
+  const size = inner.slots.size;
   return (input, frame) => {
     const lambda = (...args: unknown[]): unknown => {
       enter();
       try {
-        const scope = Object.create(frame) as Frame;
-        names.forEach((name, index) => (scope[name] = args[index]));
-        return body(input, scope);
+        const local = new Frame(frame, size, frame.globals);
+        slots.forEach((slot, index) => (local.values[slot] = args[index]));
+        return body(input, local);
       } finally {
         leave();
       }
     };
-    return Object.assign(lambda, { [ARITY]: names.length });
+    return Object.assign(lambda, { [ARITY]: parameters.length });
   };
 }
