@@ -31,13 +31,16 @@ export interface AstNode {
   readonly body?: AstNode;
   readonly signature?: unknown;
   readonly thunk?: boolean;
+  /** `{...}` after a path or value: its key/value pairs, evaluated over the result (jsonata's group-by). */
+  readonly group?: { readonly lhs: readonly (readonly [AstNode, AstNode])[] };
+  /** an array constructor that is a path step: its array is one item, not flattened into the path's results */
+  readonly consarray?: boolean;
   /** sort */
   readonly terms?: readonly { readonly descending?: boolean; readonly expression: AstNode }[];
 }
 
 /** Fields of a node that change its meaning in ways the compiler does not implement. */
 export const unsupportedFields = [
-  'group',
   'focus',
   'index',
   'tuple',
@@ -45,5 +48,4 @@ export const unsupportedFields = [
   'seekingParent',
   'keepArray',
   'keepSingletonArray',
-  'consarray',
 ] as const;

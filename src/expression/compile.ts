@@ -8,7 +8,7 @@ import { compileFilter, type Filter } from './filter.js';
 import { binaryOperators } from './operators.js';
 import { compilePath } from './path.js';
 import { boundNames, Frame, readVariable, Scope, slotOf } from './scope.js';
-import { contextItem, isSequence, sequenceOf, settle, type Sequence } from './sequence.js';
+import { contextItem, isSequence, markConstructed, sequenceOf, settle, type Sequence } from './sequence.js';
 import { append, fieldValues, isNumeric, isTrue, lookup } from './values.js';
 
 /**
@@ -67,6 +67,17 @@ export function compileNode(node: AstNode, scope: Scope): Evaluate {
   }
   const core = compileCore(node, scope);
   const filters: Filter[] = (node.predicate ?? []).map((stage) => compileFilter(stage, inScope(scope)));
+  if (node.group !== undefined) {
+    // `a{k: v}`: the object constructor over what the path (after its filters) gives.
+    const group = compileObject(node.group.lhs, scope);
+    return (input, frame) => {
+      let result = core(input, frame);
+      for (const filter of filters) {
+        result = filter(result, frame);
+      }
+      return group(result, frame);
+    };
+  }
   if (filters.length === 0) {
     // Operators, literals and constructors never give a sequence, and what a branch, a block or a binding gives is
     // settled already: only these can give one (one call less per node).
@@ -166,7 +177,7 @@ function compileUnary(node: AstNode, scope: Scope): Evaluate {
       };
     }
     case '[':
-      return compileArray(node.expressions ?? [], scope);
+      return compileArray(node.expressions ?? [], scope, node.consarray === true);
     case '{':
       return compileObject((node.lhs ?? []) as readonly (readonly [AstNode, AstNode])[], scope);
     default:
@@ -175,7 +186,7 @@ function compileUnary(node: AstNode, scope: Scope): Evaluate {
 }
 
 /** `[a, b]`: the items' values, lists among them spliced in, except nested constructors (`[[1], 2]`). */
-function compileArray(expressions: readonly AstNode[], scope: Scope): Evaluate {
+function compileArray(expressions: readonly AstNode[], scope: Scope, step: boolean): Evaluate {
   const items = expressions.map((expression) => ({
     evaluate: compileNode(expression, scope),
     nested: expression.value === '[',
@@ -195,7 +206,8 @@ function compileArray(expressions: readonly AstNode[], scope: Scope): Evaluate {
         result.push(value);
       }
     }
-    return result;
+    // As a path step (`a.[b]`), the array stays one item of the path's results (path.ts).
+    return step ? markConstructed(result) : result;
   };
 }
 

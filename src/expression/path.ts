@@ -3,7 +3,7 @@ import { tick } from './budget.js';
 import type { Evaluate, Frame } from './compile.js';
 import { fail, UnsupportedExpression } from './expression-error.js';
 import { compileFilter } from './filter.js';
-import { createSequence, isSequence, sequenceOf } from './sequence.js';
+import { createSequence, isConstructed, isSequence, sequenceOf } from './sequence.js';
 
 /** One step of a path over the items the previous step gave; the last step is told so. */
 type Step = (items: readonly unknown[], frame: Frame, last: boolean) => readonly unknown[];
@@ -17,11 +17,17 @@ export function compilePath(node: AstNode, compileNode: (node: AstNode) => Evalu
   const nodes = node.steps ?? [];
   const steps = nodes.map((step) => compileStep(step, compileNode));
   const fromVariable = nodes[0]?.type === 'variable';
+  // A path that starts with an array constructor (`[a, b].c`) evaluates it once, over the whole input.
+  const constructsFirst = nodes[0]?.consarray === true;
+  const first = constructsFirst ? compileNode(nodes[0] as AstNode) : undefined;
   return (input, frame) => {
     let items: readonly unknown[] = Array.isArray(input) && !fromVariable ? input : sequenceOf(input);
     let result: readonly unknown[] = items;
     for (let index = 0; index < steps.length; index++) {
-      result = (steps[index] as Step)(items, frame, index === steps.length - 1);
+      result =
+        index === 0 && constructsFirst
+          ? ((first as Evaluate)(items, frame) as readonly unknown[])
+          : (steps[index] as Step)(items, frame, index === steps.length - 1);
       if (result.length === 0) {
         break;
       }
@@ -63,7 +69,7 @@ function compileStep(node: AstNode, compileNode: (node: AstNode) => Evaluate): S
     }
     const flattened = createSequence();
     for (const result of results) {
-      if (Array.isArray(result)) {
+      if (Array.isArray(result) && !isConstructed(result)) {
         for (const item of result) {
           flattened.push(item);
         }

@@ -39,3 +39,13 @@ export function settle(value: unknown): unknown {
 export function contextItem(input: unknown): unknown {
   return Array.isArray(input) && (input as Partial<Sequence>).outerWrapper === true ? input[0] : input;
 }
+
+/** An array built by a constructor that is a path step: not flattened into the path's results (jsonata's `cons`). */
+export function markConstructed(array: unknown[]): unknown[] {
+  Object.defineProperty(array, 'cons', { value: true, enumerable: false });
+  return array;
+}
+
+export function isConstructed(value: unknown[]): boolean {
+  return (value as { cons?: boolean }).cons === true;
+}
