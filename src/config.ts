@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authConfig, type AuthConfig } from './config/auth-config.js';
-import { bytes, ConfigError, flag, integer, optional, postgresUrl, url, type Env } from './config/env-readers.js';
+import { bytes, choice, ConfigError, flag, integer, optional, postgresUrl, url, type Env } from './config/env-readers.js';
+import type { ExpressionEngine } from './mapping/jsonata-runtime.js';
 import { smartConfig, type SmartConfig } from './config/smart-config.js';
 
 export { ASYMMETRIC_ALGORITHMS, type AuthConfig, type JwsAlgorithm } from './config/auth-config.js';
@@ -36,6 +37,8 @@ export interface Config {
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Mapping and rule evaluation time limit (JSONata guardrail), ms. */
   readonly evaluationTimeoutMs: number;
+  /** What evaluates the knowledge's JSONata: the compiled evaluator (default) or jsonata's own. */
+  readonly expressionEngine: ExpressionEngine;
   /** Directory of the embedded (file) feedback store; used when `databaseUrl` is unset. */
   readonly feedbackDir: string;
   /** PostgreSQL connection string; when set, feedback is kept in PostgreSQL instead of `feedbackDir`. */
@@ -206,6 +209,7 @@ export function parseConfig(env: Env): Config {
     corsOrigins,
     logLevel: logLevel as Config['logLevel'],
     evaluationTimeoutMs: integer(env, 'EVALUATION_TIMEOUT_MS', 1000, 10, 60_000),
+    expressionEngine: choice(env, 'EXPRESSION_ENGINE', ['compiled', 'jsonata'], 'compiled'),
     // Relative to the working directory, like every relative path an operator types.
     feedbackDir: resolve(optional(env, 'FEEDBACK_DIR') ?? join('data', 'feedback')),
     databaseUrl: postgresUrl(env, 'DATABASE_URL'),

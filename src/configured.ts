@@ -11,6 +11,7 @@ export function configuredKnowledge(config: Config): Knowledge {
     knowledgeDir: config.knowledgeDir,
     siteConfigFile: config.siteConfigFile,
     guardrails: { timeoutMs: config.evaluationTimeoutMs, stackDepth: 500 },
+    engine: config.expressionEngine,
   });
 }
 

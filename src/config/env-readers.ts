@@ -89,3 +89,15 @@ export function optional(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
 }
+
+/** One of a fixed set of words. */
+export function choice<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = optional(env, name);
+  if (raw === undefined) {
+    return fallback;
+  }
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(name, `'${raw}' is not one of ${allowed.join(', ')}`);
+  }
+  return raw as T;
+}
