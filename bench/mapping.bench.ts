@@ -47,7 +47,12 @@ export async function runMappingBench(sizes: readonly number[], quick: boolean):
       throw new Error('the synthetic patient did not map to a CTD and labs: the benchmark would measure nothing');
     }
     const iterations = quick ? 30 : size >= 10_000 ? 40 : 300;
-    const options = { warmup: quick ? 5 : 20, iterations, budgetMs: quick ? 1500 : 6000 };
+    const options = {
+      warmup: quick ? 50 : 300,
+      warmupMs: quick ? 500 : 2000,
+      iterations,
+      budgetMs: quick ? 1500 : 6000,
+    };
     const parse = await measure(() => JSON.parse(text), options);
     const mapped = await measure(map, options);
     results.push({

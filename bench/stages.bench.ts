@@ -51,7 +51,8 @@ export async function runStagesBench(sizes: readonly number[], quick: boolean): 
       throw new Error('the synthetic patient gave no card: the benchmark would not exercise decide and render');
     }
     const options = {
-      warmup: quick ? 3 : 10,
+      warmup: quick ? 50 : 300,
+      warmupMs: quick ? 500 : 2000,
       iterations: quick ? 20 : size >= 10_000 ? 40 : 200,
       budgetMs: quick ? 1500 : 6000,
     };

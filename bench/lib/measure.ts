@@ -10,7 +10,11 @@ export interface Timing {
 }
 
 export interface MeasureOptions {
+  /** Calls before sampling: a running service is warm (its hot code optimised by V8), the first call is reported
+   *  on its own. */
   readonly warmup: number;
+  /** Stop warming up after this many milliseconds even if fewer warm-up calls ran. */
+  readonly warmupMs?: number;
   readonly iterations: number;
   /** Stop sampling after this many milliseconds even if fewer iterations ran. */
   readonly budgetMs: number;
@@ -20,7 +24,8 @@ export async function measure(run: () => unknown, options: MeasureOptions): Prom
   let start = performance.now();
   await run();
   const first = performance.now() - start;
-  for (let i = 0; i < options.warmup; i += 1) {
+  const warm = performance.now() + (options.warmupMs ?? Number.POSITIVE_INFINITY);
+  for (let i = 0; i < options.warmup && performance.now() < warm; i += 1) {
     await run();
   }
   const samples: number[] = [];
