@@ -92,3 +92,22 @@ differentialSuite('object constructors over sequences: grouping', [
   { src: '{a.k: a.v}', input: { a: ITEMS }, throws: 'T1003' },
   { src: 'a{k: 1}', input: { a: [{ k: 'x' }, { k: 2 }] }, throws: 'T1003' },
 ]);
+
+/**
+ * jsonata evaluates the items of an array constructor, and the values of an object constructor, concurrently
+ * (Promise.all): a `:=` in one item is not yet done when the next reads it, and of two failing items the one that
+ * fails after fewer steps is the error.
+ */
+differentialSuite('evaluation order inside constructors', [
+  { src: '[$x := 1, $x]', gives: [1] },
+  { src: '{"a": $x := 1, "b": $x}', gives: { a: 1 } },
+  { src: '[1 + "x", "y" + 1]', throws: 'T2002' },
+  { src: '[(1; 2; 3; 1 + "x"), "y" + 1]', throws: 'T2001' },
+  { src: '{"a": (1; 2; 3; 1 + "x"), "b": "y" + 1}', throws: 'T2001' },
+]);
+
+differentialSuite('grouping over an empty array', [
+  // jsonata pushes an undefined item into the (bound) empty array it groups: the binding is changed.
+  { src: '($g := $x{"k": 1}; $count($x))', bindings: { x: [] }, gives: 1 },
+  { src: '($g := $x{"k": 1}; $g)', bindings: { x: [] }, gives: { k: 1 } },
+]);

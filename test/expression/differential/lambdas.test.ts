@@ -93,3 +93,21 @@ describe('a lambda returned by one program and called by another', () => {
     expect(render(viaCompiled())).toBe(render(reference));
   });
 });
+
+/**
+ * Built-ins as values. jsonata calls a function passed as an argument with no context item (a `-` parameter left
+ * out reads null), and makes a call in tail position of a lambda's body with the caller's context item, not the
+ * lambda's (its tail-call trampoline).
+ */
+differentialSuite('built-ins as values, and the context of a call in tail position', [
+  { src: '($g := $string; a.$g())', input: { a: [1, 2] }, gives: ['1', '2'] },
+  { src: '($f := function($g, $v){ $g($v) }; $f($string, 1))', gives: '1' },
+  { src: '($f := function($g){ $g }; $f($count)(a))', input: { a: [1, 2] }, gives: 2 },
+  { src: '($f := function($g){ $g() }; $f($boolean))', input: { a: 1 }, gives: false },
+  { src: '($f := function($g){ $g() }; $f($not))', input: { a: 1 }, gives: true },
+  { src: '($f := function($g){ $g }; $f($string)())', input: { a: [1, 2] }, gives: 'null' },
+  { src: '($f := function($g){ $g() }; $f($lowercase))', input: 'ABC', throws: 'T0411' },
+  { src: '($h := function(){ $string() }; a.$h())', input: { a: [1, 2] }, gives: ['1', '2'] },
+  { src: '($h := function(){ "" & $string() }; a.$h())', input: { a: [1, 2] } },
+  { src: '$each(a, function($v){ $string() })', input: { a: { x: 1 } }, gives: 'null' },
+]);

@@ -216,4 +216,9 @@ differentialSuite('sort', [
   { src: 'a^(x)', input: { a: [{ x: 1 }, { x: { y: 1 } }] }, throws: 'T2008' },
   { src: 'a^(x)', input: { a: [{ x: true }, { x: false }] }, throws: 'T2008' },
   { src: 'a^(x)', input: { a: [{ x: [1] }, { x: 2 }] }, throws: 'T2008' },
+  // Keys of several wrong kinds: the error is that of the first pair jsonata's merge sort compares.
+  { src: 'a^(x)', input: { a: [{ x: 1 }, { x: 'a' }, { x: true }] }, throws: 'T2008' },
+  { src: 'a^(x)', input: { a: [{ x: true }, { x: 1 }, { x: 'a' }] }, throws: 'T2007' },
+  { src: 'a^(x)', input: { a: [{ x: 1 }, { x: 2 }, { x: 'a' }, { x: {} }] }, throws: 'T2008' },
+  { src: 'a^(x)', input: { a: [{ x: 3 }, { x: 2 }, { x: 1 }, { x: 'a' }, { x: null }] }, throws: 'T2008' },
 ]);
