@@ -62,6 +62,12 @@ const SNIPPETS = [
   '$v = a',
   '$anyIn(a, $v)',
   '$kind(a.b)',
+  'a.$string()',
+  'a[$not()]',
+  '$reduce(a, function($x, $y){ [$x, $y] })',
+  '$each(a, function($v, $k){ $k & $count($v) })',
+  '$contains(a, "a")',
+  '$.*[b]',
 ] as const;
 
 const key = fc.constantFrom('a', 'b', 'c');
