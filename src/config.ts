@@ -4,7 +4,17 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { authConfig, type AuthConfig } from './config/auth-config.js';
-import { bytes, choice, ConfigError, flag, integer, optional, postgresUrl, url, type Env } from './config/env-readers.js';
+import {
+  bytes,
+  choice,
+  ConfigError,
+  flag,
+  integer,
+  optional,
+  postgresUrl,
+  url,
+  type Env,
+} from './config/env-readers.js';
 import type { ExpressionEngine } from './mapping/jsonata-runtime.js';
 import { smartConfig, type SmartConfig } from './config/smart-config.js';
 

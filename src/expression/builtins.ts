@@ -1,3 +1,4 @@
+import { arityOf, callable, callFunction, type Callable } from './callable.js';
 import { fail } from './expression-error.js';
 import { createSequence, isSequence } from './sequence.js';
 import { validateArguments, type Parameter } from './signature.js';
@@ -8,36 +9,29 @@ import { append, deepEqual, lookup, toBoolean, toText } from './values.js';
  * signature jsonata gives it. An expression calling any other built-in is left to jsonata (compile.ts).
  */
 
-/** Marks a JS function as a built-in: called with the context item too (for `-` parameters). */
-export const BUILTIN: unique symbol = Symbol('expression.builtin');
-
-/** How many parameters a function declares (a lambda's `function($a, $b)`), for the higher-order built-ins. */
-export const ARITY: unique symbol = Symbol('expression.arity');
-
-export type BuiltinCall = (args: readonly unknown[], context: unknown) => unknown;
-export type Builtin = ((...args: unknown[]) => unknown) & { [BUILTIN]: BuiltinCall; [ARITY]: number };
-type Callable = ((...args: unknown[]) => unknown) & { [BUILTIN]?: BuiltinCall; [ARITY]?: number };
-
-function builtin(name: string, parameters: readonly Parameter[], body: (...args: unknown[]) => unknown): Builtin {
-  const call: BuiltinCall = (args, context) => body(...validateArguments(name, parameters, args, context));
-  // Called as a plain function (e.g. passed to jsonata as a value), it has no context item.
-  const plain = ((...args: unknown[]) => call(args, undefined)) as Builtin;
-  plain[BUILTIN] = call;
-  plain[ARITY] = parameters.length;
-  return plain;
+/**
+ * A built-in: its arguments checked against its signature, the context item put in for a `-` parameter left out.
+ * `arity` is what jsonata counts for a built-in passed to `$each` or `$reduce` (its implementation's declared
+ * parameters: one for `$string`, whose second has a default).
+ */
+function builtin(
+  name: string,
+  parameters: readonly Parameter[],
+  body: (...args: unknown[]) => unknown,
+  arity = parameters.length
+): Callable {
+  return callable((args, context) => body(...validateArguments(name, parameters, args, context)), arity);
 }
 
-/** Calls a function value: a built-in with the context item, anything else with the arguments alone. */
-export function callFunction(callee: unknown, args: readonly unknown[], context: unknown): unknown {
-  if (typeof callee !== 'function') {
-    return fail('T1006', 'Attempted to invoke a non-function');
+/** `$contains(text, pattern)`: a string, or a function that matches (gives something) or not. */
+function contains(text: unknown, pattern: unknown): unknown {
+  if (typeof text !== 'string') {
+    return undefined;
   }
-  const builtinCall = (callee as Callable)[BUILTIN];
-  return builtinCall === undefined ? (callee as Callable)(...args) : builtinCall(args, context);
-}
-
-function arityOf(callee: Callable): number {
-  return callee[ARITY] ?? callee.length;
+  if (typeof pattern === 'string') {
+    return text.includes(pattern);
+  }
+  return pattern === undefined ? undefined : callFunction(pattern, [text], null) !== undefined;
 }
 
 /** `$reduce(list, function($acc, $item[, $index[, $list]]), init?)`. */
@@ -45,7 +39,7 @@ function reduce(list: unknown, reducer: unknown, init: unknown): unknown {
   if (!Array.isArray(list)) {
     return undefined;
   }
-  const arity = arityOf(reducer as Callable);
+  const arity = arityOf(reducer);
   if (arity < 2) {
     fail('D3050', 'The second argument of $reduce must be a function with at least two arguments');
   }
@@ -59,7 +53,7 @@ function reduce(list: unknown, reducer: unknown, init: unknown): unknown {
     if (arity >= 4) {
       args.push(list);
     }
-    result = callFunction(reducer, args, undefined);
+    result = callFunction(reducer, args, null);
   }
   return result;
 }
@@ -67,12 +61,12 @@ function reduce(list: unknown, reducer: unknown, init: unknown): unknown {
 /** `$each(object, function($value[, $key[, $object]]))`: what the function gives for each field. */
 function each(object: unknown, action: unknown): unknown {
   const result = createSequence();
-  const arity = arityOf(action as Callable);
+  const arity = arityOf(action);
   if (object !== null && typeof object === 'object') {
     for (const key of Object.keys(object)) {
       const value = (object as Record<string, unknown>)[key];
       const args = arity >= 3 ? [value, key, object] : arity >= 2 ? [value, key] : [value];
-      const item = callFunction(action, args, undefined);
+      const item = callFunction(action, args, null);
       if (item !== undefined) {
         result.push(item);
       }
@@ -130,7 +124,7 @@ function merge(objects: unknown): unknown {
   return result;
 }
 
-export const builtins: Readonly<Record<string, Builtin>> = {
+export const builtins: Readonly<Record<string, Callable>> = {
   count: builtin('count', [{ kind: 'a' }], (list) => (list === undefined ? 0 : (list as unknown[]).length)),
   exists: builtin('exists', [x], (value) => value !== undefined),
   boolean: builtin('boolean', [xContext], (value) => toBoolean(value)),
@@ -139,20 +133,17 @@ export const builtins: Readonly<Record<string, Builtin>> = {
   lookup: builtin('lookup', [xContext, { kind: 's' }], (object, key) => lookup(object, key as string)),
   append: builtin('append', [x, x], append),
   merge: builtin('merge', [{ kind: 'a', items: 'o' }], merge),
-  string: builtin('string', [xContext, { kind: 'b', optional: true }], (value, prettify) =>
-    toText(value, prettify === true)
+  string: builtin(
+    'string',
+    [xContext, { kind: 'b', optional: true }],
+    (value, prettify) => toText(value, prettify === true),
+    1
   ),
   lowercase: builtin('lowercase', [{ kind: 's', context: true }], (text) =>
     typeof text === 'string' ? text.toLowerCase() : undefined
   ),
   // The pattern may only be a string here: regular expressions are not compiled (compile.ts refuses them).
-  contains: builtin('contains', [{ kind: 's', context: true }, { kind: 's' }], (text, pattern) =>
-    typeof text !== 'string'
-      ? undefined
-      : typeof pattern === 'string'
-        ? text.includes(pattern)
-        : fail('T0410', 'Argument 2 of function $contains must be a string here')
-  ),
+  contains: builtin('contains', [{ kind: 's', context: true }, { kind: 'sf' }], contains),
   join: builtin(
     'join',
     [
@@ -170,7 +161,7 @@ export const builtins: Readonly<Record<string, Builtin>> = {
     ],
     round
   ),
-  reduce: builtin('reduce', [{ kind: 'a' }, { kind: 'f' }, { kind: 'x', optional: true }], reduce),
+  reduce: builtin('reduce', [{ kind: 'a' }, { kind: 'f' }, { kind: 'j', optional: true }], reduce),
   each: builtin('each', [{ kind: 'o', context: true }, { kind: 'f' }], each),
   min: builtin('min', [{ kind: 'a', items: 'n' }], (numbers) =>
     Array.isArray(numbers) && numbers.length > 0 ? Math.min(...(numbers as number[])) : undefined

@@ -1,6 +1,7 @@
 import { unsupportedFields, type AstNode } from './ast.js';
 import { enter, leave, runWithin } from './budget.js';
-import { ARITY, builtins, callFunction, jsonataBuiltinNames } from './builtins.js';
+import { builtins, jsonataBuiltinNames } from './builtins.js';
+import { asArgument, callable, callFunction } from './callable.js';
 import { fail, UnsupportedExpression } from './expression-error.js';
 
 export { UnsupportedExpression };
@@ -128,7 +129,7 @@ function compileCore(node: AstNode, scope: Scope): Evaluate {
     case 'bind':
       return compileBind(node, scope);
     case 'function':
-      return compileCall(node, scope);
+      return compileCall(node, scope, false);
     case 'lambda':
       return compileLambda(node, scope);
     default:
@@ -187,6 +188,7 @@ function compileUnary(node: AstNode, scope: Scope): Evaluate {
 
 /** `[a, b]`: the items' values, lists among them spliced in, except nested constructors (`[[1], 2]`). */
 function compileArray(expressions: readonly AstNode[], scope: Scope, step: boolean): Evaluate {
+  refuseBindings(expressions, 'an array constructor');
   const items = expressions.map((expression) => ({
     evaluate: compileNode(expression, scope),
     nested: expression.value === '[',
@@ -216,6 +218,7 @@ function compileArray(expressions: readonly AstNode[], scope: Scope, step: boole
  * (jsonata's group-by); a key given by two different pairs is an error (D1009), a key must be a string (T1003).
  */
 function compileObject(pairs: readonly (readonly [AstNode, AstNode])[], scope: Scope): Evaluate {
+  refuseBindings(pairs.flat(), 'an object constructor');
   const compiled = pairs.map(([key, value]) => ({ key: compileNode(key, scope), value: compileNode(value, scope) }));
   return (input, frame) => {
     const items = Array.isArray(input) ? (input.length === 0 ? [undefined] : input) : [input];
@@ -249,6 +252,16 @@ function compileObject(pairs: readonly (readonly [AstNode, AstNode])[], scope: S
     }
     return result;
   };
+}
+
+/**
+ * jsonata evaluates a constructor's items concurrently, so a `:=` in one item may or may not be done when another
+ * reads the name; such an expression is left to jsonata rather than given a different order.
+ */
+function refuseBindings(nodes: readonly AstNode[], where: string): void {
+  if (boundNames(nodes).length > 0) {
+    throw new UnsupportedExpression(`a binding (:=) inside ${where}`);
+  }
 }
 
 function compileCondition(node: AstNode, scope: Scope): Evaluate {
@@ -286,47 +299,55 @@ function compileBind(node: AstNode, scope: Scope): Evaluate {
   return (input, frame) => (frame.values[slot] = value(input, frame));
 }
 
-function compileCall(node: AstNode, scope: Scope): Evaluate {
+/**
+ * `$f(a, b)`: the function, then the arguments in order (a function among them passed as jsonata passes it, see
+ * asArgument). The context item the callee gets is this one, except for a call in tail position of a lambda's body,
+ * which gets the context the lambda itself was called with (jsonata's tail-call trampoline).
+ */
+function compileCall(node: AstNode, scope: Scope, tail: boolean): Evaluate {
   const procedure = compileNode(node.procedure as AstNode, scope);
   const args = (node.arguments ?? []).map((arg) => compileNode(arg, scope));
   return (input, frame) => {
     const callee = procedure(input, frame);
-    return callFunction(
-      callee,
-      args.map((arg) => arg(input, frame)),
-      input
-    );
+    const values = args.map((arg) => asArgument(arg(input, frame)));
+    return callFunction(callee, values, tail ? frame.callContext : input);
   };
 }
 
 /**
  * `function($a) { body }`: a JS function closing over the frame and the context item where it was defined. A body
- * that ends in a call is marked by jsonata for tail-call elimination (`thunk`); here that call is simply made.
+ * that ends in a call is marked by jsonata for tail-call elimination (`thunk`); here that call is simply made, with
+ * the context item the lambda was called with.
  */
 function compileLambda(node: AstNode, scope: Scope): Evaluate {
+  const body = node.body as AstNode;
   if (node.thunk === true) {
-    return compileNode(node.body as AstNode, scope);
+    if (unsupportedFields.some((field) => field in body) || body.group !== undefined) {
+      return compileNode(body, scope);
+    }
+    // jsonata marks a call ending a lambda's body for tail-call elimination: here it is simply made (settled as
+    // any call), with the lambda's own call context.
+    const call = compileCall(body, scope, true);
+    return (input, frame) => settle(call(input, frame));
   }
   if (node.signature !== undefined) {
     throw new UnsupportedExpression('function signature');
   }
   const parameters = (node.arguments ?? []).map((argument) => String(argument.value));
   // Parameters take the first slots (a repeated parameter name keeps its first slot, and its last argument).
-  const inner = new Scope(scope, [...parameters, ...boundNames([node.body as AstNode])]);
+  const inner = new Scope(scope, [...parameters, ...boundNames([body])]);
   const slots = parameters.map((name) => slotOf(name, inner));
-  const body = compileNode(node.body as AstNode, inner);
+  const evaluate = compileNode(body, inner);
   const size = inner.slots.size;
-  return (input, frame) => {
-    const lambda = (...args: unknown[]): unknown => {
+  return (input, frame) =>
+    callable((args, context) => {
       enter();
       try {
-        const local = new Frame(frame, size, frame.globals);
+        const local = new Frame(frame, size, frame.globals, context);
         slots.forEach((slot, index) => (local.values[slot] = args[index]));
-        return body(input, local);
+        return evaluate(input, local);
       } finally {
         leave();
       }
-    };
-    return Object.assign(lambda, { [ARITY]: parameters.length });
-  };
+    }, parameters.length);
 }

@@ -126,6 +126,27 @@ function compileSort(
       }
       return 0;
     };
-    return [...items].sort(compare);
+    return mergeSort(items, compare);
   };
+}
+
+/**
+ * A stable top-down merge sort that compares the same pairs in the same order as jsonata's: when keys of several
+ * wrong kinds are mixed, the error is the one of the first pair compared, as with jsonata.
+ */
+function mergeSort(items: readonly unknown[], compare: (a: unknown, b: unknown) => number): unknown[] {
+  if (items.length <= 1) {
+    return [...items];
+  }
+  const middle = Math.floor(items.length / 2);
+  const left = mergeSort(items.slice(0, middle), compare);
+  const right = mergeSort(items.slice(middle), compare);
+  const merged: unknown[] = [];
+  let l = 0;
+  let r = 0;
+  while (l < left.length && r < right.length) {
+    // Only a left item strictly after the right one moves behind it: equal keys keep their order.
+    merged.push(compare(left[l], right[r]) > 0 ? right[r++] : left[l++]);
+  }
+  return merged.concat(left.slice(l), right.slice(r));
 }

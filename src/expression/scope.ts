@@ -25,7 +25,9 @@ export class Frame {
   constructor(
     readonly parent: Frame | undefined,
     size: number,
-    readonly globals: Globals
+    readonly globals: Globals,
+    /** The context item the current function call was given (see compile.ts, calls in tail position). */
+    readonly callContext: unknown = parent?.callContext
   ) {
     this.values = new Array<unknown>(size).fill(UNBOUND);
   }

@@ -3,11 +3,12 @@ import { isCallable } from './values.js';
 
 /**
  * Argument checking of the built-in functions, after JSONata's function signatures (docs.jsonata.org "Function
- * signatures"), for the parameter kinds the built-ins here use: `x` anything, `s` `n` `b` `o` `f` one type, `a` an
- * array (a single value is wrapped), `a<s>` an array of one type; `?` optional; `-` the context when left out.
+ * signatures"), for the parameter kinds the built-ins here use: `x` anything, `j` anything but a function, `s` `n`
+ * `b` `o` one type or nothing, `f` a function (not nothing), `sf` a string, a function or nothing, `a` an array (a
+ * single value is wrapped), `a<s>` an array of one type; `?` optional; `-` the context when left out.
  */
 export interface Parameter {
-  readonly kind: 'x' | 's' | 'n' | 'b' | 'o' | 'f' | 'a';
+  readonly kind: 'x' | 'j' | 's' | 'n' | 'b' | 'o' | 'f' | 'sf' | 'a';
   /** For `a<T>`: the type of every item. */
   readonly items?: 's' | 'n' | 'o';
   readonly optional?: true;
@@ -35,7 +36,19 @@ function symbolOf(value: unknown): string {
 }
 
 function accepts(parameter: Parameter, symbol: string): boolean {
-  return parameter.kind === 'x' || parameter.kind === 'a' || symbol === 'm' || symbol === parameter.kind;
+  switch (parameter.kind) {
+    case 'x':
+    case 'a':
+      return true;
+    case 'j':
+      return symbol !== 'f';
+    case 'f':
+      return symbol === 'f';
+    case 'sf':
+      return symbol === 's' || symbol === 'f' || symbol === 'm';
+    default:
+      return symbol === parameter.kind || symbol === 'm';
+  }
 }
 
 function asArray(parameter: Parameter, value: unknown, position: number): unknown {
