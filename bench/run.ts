@@ -7,6 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bareTable, runBareBench } from './bare-http.bench.js';
 import { cohortTable, runCohortBench } from './cohort.bench.js';
+import { engineTable, runEngineBench } from './engine.bench.js';
 import { feedbackTable, runFeedbackBench } from './feedback.bench.js';
 import { fhirFetchTable, runFhirFetchBench } from './fhir-fetch.bench.js';
 import {
@@ -48,6 +49,10 @@ const stages = await runStagesBench([10, 100, 1000, 10_000], quick);
 console.log('\n## In-process stages and the whole handler (ms), against JSON.parse of the same body\n');
 console.log(stagesTable(stages));
 
+const engine = await runEngineBench([10, 100, 1000], quick);
+console.log('\n## Expression engines: the handler with the compiled evaluator and with jsonata, same requests\n');
+console.log(engineTable(engine));
+
 const fhirFetch = await runFhirFetchBench(quick);
 console.log('\n## FHIR fetch path (no prefetch): the whole request against its slowest single query\n');
 console.log(fhirFetchTable(fhirFetch));
@@ -88,7 +93,7 @@ const file = join(dir, `${machine.date.replace(/[:.]/g, '-')}${quick ? '-quick' 
 writeFileSync(
   file,
   JSON.stringify(
-    { machine, quick, mapping, stages, fhirFetch, http, bare, fairness, overload, startup, feedback, cohort },
+    { machine, quick, mapping, stages, engine, fhirFetch, http, bare, fairness, overload, startup, feedback, cohort },
     null,
     2
   )
