@@ -2,16 +2,16 @@ import { unsupportedFields, type AstNode } from './ast.js';
 import { enter, leave, runWithin } from './budget.js';
 import { builtins, jsonataBuiltinNames } from './builtins.js';
 import { asArgument, callable, callFunction } from './callable.js';
-import { fail, UnsupportedExpression } from './expression-error.js';
-
-export { UnsupportedExpression };
-import { compileFilter, type Filter } from './filter.js';
 import { compileArray, compileObject } from './constructors.js';
+import { fail, UnsupportedExpression } from './expression-error.js';
+import { compileFilter, type Filter } from './filter.js';
 import { binaryOperators } from './operators.js';
 import { compilePath } from './path.js';
 import { boundNames, Frame, readVariable, Scope, slotOf } from './scope.js';
 import { contextItem, isSequence, sequenceOf, settle, type Sequence } from './sequence.js';
 import { fieldValues, isNumeric, isTrue, lookup } from './values.js';
+
+export { UnsupportedExpression };
 
 /**
  * Compiles a JSONata parse tree (jsonata's `ast()`) into synchronous JS closures that give what jsonata's
@@ -35,7 +35,7 @@ export interface CompileOptions {
 /** Evaluates the compiled expression; throws ExpressionError with JSONata's error codes. */
 export type Program = (input: unknown, bindings: Readonly<Record<string, unknown>>) => unknown;
 
-/** Variables in scope: each block and function call chains a new frame onto its parent's. */
+/** A compiled expression: its value over a context item, with the variables of its scope in `frame`. */
 export type Evaluate = (input: unknown, frame: Frame) => unknown;
 export type { Frame };
 
@@ -248,8 +248,6 @@ function compileLambda(node: AstNode, scope: Scope): Evaluate {
     if (unsupportedFields.some((field) => field in body) || body.group !== undefined) {
       return compileNode(body, scope);
     }
-    // jsonata marks a call ending a lambda's body for tail-call elimination: here it is simply made (settled as
-    // any call), with the lambda's own call context.
     const call = compileCall(body, scope, true);
     return (input, frame) => settle(call(input, frame));
   }

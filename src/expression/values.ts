@@ -1,5 +1,5 @@
 import { fail } from './expression-error.js';
-import { contextItem, createSequence, sequenceOf, isSequence } from './sequence.js';
+import { contextItem, createSequence, sequenceOf } from './sequence.js';
 
 /**
  * The value semantics of JSONata (docs.jsonata.org: "Boolean functions", "String functions", "Comparison
@@ -158,5 +158,3 @@ function flattenDeep(value: unknown[], into: unknown[] = []): unknown[] {
   }
   return into;
 }
-
-export { isSequence };
