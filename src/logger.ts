@@ -1,4 +1,6 @@
 import { pino, type DestinationStream, type Logger } from 'pino';
+import { isMainThread } from 'node:worker_threads';
+import { batchedStdout } from './log-output.js';
 
 /**
  * Errors are logged by an allowlist of fields. pino's standard serializer copies every enumerable property, and
@@ -24,6 +26,8 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
 /**
  * Structured JSON logs (pino). What is logged is chosen field by field; request bodies, headers and tokens are
  * never passed to the logger, and the redaction list is a second line of defence should one slip into an object.
+ * Without a destination, the main thread writes to standard output in batches (src/log-output.ts: its access line
+ * per request is the hot one); worker threads, which log only failures, keep pino's own stream.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
@@ -49,6 +53,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination
+    destination ?? (isMainThread ? batchedStdout() : undefined)
   );
 }

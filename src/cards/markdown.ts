@@ -5,8 +5,14 @@ import type { Evidence } from '../mapping/decision-model.js';
  * a display string from a chart must never become a link, an HTML tag or formatting in the clinician's UI.
  */
 export function escapeMarkdown(text: string): string {
+  // Most chart text has nothing to escape: one test then spares both replacements (cards escape dozens of strings).
+  if (!NEEDS_ESCAPE.test(text)) {
+    return text;
+  }
   return text.replace(/[\\`*_[\]<>|~]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 }
+
+const NEEDS_ESCAPE = /[\\`*_[\]<>|~\n]/;
 
 export type TemplateValue = string | number | readonly (string | number)[];
 

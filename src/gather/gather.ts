@@ -70,7 +70,13 @@ export async function gather(
   const source = new Map<string, DataSource>();
   const failures: Failure[] = [];
   const work: Promise<void>[] = [];
-  const signal = AbortSignal.timeout(options.deadlineMs);
+  // One deadline for all FHIR traffic of the request, counted from here. Its timer is made at the first fetch: most
+  // requests bring all their data in prefetch, and a timeout signal per request (a timer, a finalizer) is work they
+  // would not use.
+  const started = performance.now();
+  let deadline: AbortSignal | undefined;
+  const signal = (): AbortSignal =>
+    (deadline ??= AbortSignal.timeout(Math.max(0, Math.ceil(options.deadlineMs - (performance.now() - started)))));
   let reader: FhirReader | undefined;
   const server = request.fhirServer;
   const readerFor = (): FhirReader | undefined => {
@@ -245,7 +251,7 @@ export async function gather(
       throw new FetchFailure('refused', 'a next link points outside fhirServer, so it was not followed');
     }
     try {
-      const result = await fhir.get(url, signal);
+      const result = await fhir.get(url, signal());
       options.onFetch?.('ok');
       return result;
     } catch (error) {
