@@ -13,6 +13,7 @@ import { clientIdentity } from '../auth/client-identity.js';
 import type { CallFacts } from '../service-call/evaluate-call.js';
 import type { ServiceCaller } from '../service-call/service-caller.js';
 import { ruleFailureLog } from '../service-call/rule-failure-log.js';
+import { isBodyChunks } from './body-chunks.js';
 import { methodNotAllowed } from './error-handler.js';
 import { requestIdOf, requestLog } from './request-id.js';
 
@@ -79,7 +80,7 @@ export function cdsRoutes(deps: CdsRouteDeps): Router {
     requestFacts.endpoint = 'service';
     const service = serviceOf(String(req.params['id']));
     requestFacts.service = service.definition.id;
-    if (!Buffer.isBuffer(req.body)) {
+    if (!isBodyChunks(req.body)) {
       // app.ts reads this route's body unparsed (rawJsonBody); anything else is a wiring mistake.
       throw new Error('the service-call body was not read as bytes');
     }

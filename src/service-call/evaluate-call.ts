@@ -13,8 +13,11 @@ import { recordingObserver, type PipelineEvent } from './recording-observer.js';
  */
 export interface CallTask {
   readonly serviceId: string;
-  /** The request body as received (UTF-8 JSON, within the body limit). */
-  readonly body: Uint8Array;
+  /**
+   * The request body as received (UTF-8 JSON, within the body limit), in the chunks it arrived in: joined where it
+   * is parsed, in the worker thread, rather than on the main thread (src/http/body-chunks.ts).
+   */
+  readonly body: readonly Uint8Array[];
   readonly publicBaseUrl: string;
   /** LOG_PHI: return the patient, user and encounter ids for the log line (debug only). */
   readonly logPhi: boolean;
@@ -111,8 +114,12 @@ export async function evaluateCall(task: CallTask, env: CallEnv): Promise<CallRe
 }
 
 /** UTF-8 JSON within the nesting limit, an object or an array (body-parser's strict mode), or a 400. */
-function parseBody(bytes: Uint8Array, maxDepth: number): unknown {
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+function parseBody(chunks: readonly Uint8Array[], maxDepth: number): unknown {
+  const [only] = chunks;
+  const buffer =
+    chunks.length === 1 && only !== undefined
+      ? Buffer.from(only.buffer, only.byteOffset, only.byteLength)
+      : Buffer.concat(chunks);
   try {
     assertJsonDepth(buffer, maxDepth);
   } catch (error) {

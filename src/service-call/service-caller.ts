@@ -26,9 +26,9 @@ export interface WorkerSetup {
 }
 
 /**
- * Evaluates in worker threads, each with its own copy of the knowledge, least busy first. The request body is
- * handed over without a copy when it owns its memory (large bodies do; small ones share Node's buffer pool and
- * are copied).
+ * Evaluates in worker threads, each with its own copy of the knowledge, least busy first. The request body's
+ * chunks are handed over without a copy when they own their memory (the chunks Node's HTTP parser gives do; a
+ * slice of Node's shared buffer pool is copied).
  */
 export function workerCaller(config: Config, logger: Logger): ServiceCaller {
   // From TypeScript sources (tests, `npm run dev`) the worker needs tsx's loader; compiled code runs as it is.
@@ -45,11 +45,20 @@ export function workerCaller(config: Config, logger: Logger): ServiceCaller {
   });
   return {
     call(task) {
-      const body = task.body;
-      const owned = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-      return pool.run<CallResult>(task, owned ? [body.buffer as ArrayBuffer] : []);
+      return pool.run<CallResult>(task, transferable(task.body));
     },
     ready: () => pool.ready(),
     close: () => pool.close(),
   };
+}
+
+/** The memory of the chunks that own all of theirs, each once: what postMessage can move instead of copying. */
+function transferable(chunks: readonly Uint8Array[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const chunk of chunks) {
+    if (chunk.buffer instanceof ArrayBuffer && chunk.byteOffset === 0 && chunk.byteLength === chunk.buffer.byteLength) {
+      buffers.add(chunk.buffer);
+    }
+  }
+  return [...buffers];
 }
