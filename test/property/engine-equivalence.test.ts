@@ -1,11 +1,10 @@
-import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { defaultKnowledgeDir } from '../../src/config.js';
 import { loadKnowledge, type Knowledge } from '../../src/knowledge/load-knowledge.js';
 import { decide } from '../../src/rules/decide.js';
-import { demoCharts, fixtureCharts, mappingCaseCharts, modelOf, type Chart } from '../support/decision-models.js';
-import { randomChart } from '../support/random-charts.js';
-import { repositoryKnowledge, TODAY } from '../support/service.js';
+import { modelOf, type Chart } from '../support/decision-models.js';
+import { describeEquivalence } from '../support/equivalence-suite.js';
+import { repositoryKnowledge } from '../support/service.js';
 
 /**
  * Property: the engine never changes an answer. The knowledge evaluated by the compiled evaluator (the default) and
@@ -13,8 +12,6 @@ import { repositoryKnowledge, TODAY } from '../support/service.js';
  * random charts of the value sets' own codes and over every fixture, mapping case and demo patient.
  * test/expression/ compares the engines expression by expression; this compares what the service answers.
  */
-const runs = (n: number): number => n * Number(process.env['PROPERTY_RUNS_FACTOR'] ?? '1');
-
 const compiled = repositoryKnowledge();
 const interpreted = loadKnowledge({
   knowledgeDir: defaultKnowledgeDir(),
@@ -45,31 +42,8 @@ async function answer(knowledge: Knowledge, chart: Chart): Promise<string> {
   });
 }
 
-describe('compiled and jsonata evaluation give the same decision model and the same cards', () => {
-  test(
-    'on random charts of the value sets own codes',
-    async () => {
-      let fired = 0;
-      await fc.assert(
-        fc.asyncProperty(randomChart(compiled), async (chart) => {
-          const expected = await answer(interpreted, chart);
-          expect(await answer(compiled, chart)).toBe(expected);
-          fired += expected.includes('"rule":') ? 1 : 0;
-        }),
-        { numRuns: runs(300) }
-      );
-      expect(fired).toBeGreaterThan(runs(10));
-    },
-    runs(30_000)
-  );
-
-  test.each([
-    ['request fixture', fixtureCharts],
-    ['mapping case', mappingCaseCharts],
-    ['demo patient', () => demoCharts(TODAY)],
-  ])('on every %s', async (_kind, charts) => {
-    for (const { name, chart } of charts()) {
-      expect(await answer(compiled, chart), name).toBe(await answer(interpreted, chart));
-    }
-  });
-});
+describeEquivalence(
+  'compiled and jsonata evaluation give the same decision model and the same cards',
+  compiled,
+  async (chart) => ({ expected: await answer(interpreted, chart), actual: await answer(compiled, chart) })
+);

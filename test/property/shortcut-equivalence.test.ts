@@ -1,12 +1,11 @@
-import fc from 'fast-check';
-import { describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { DecisionModel } from '../../src/mapping/decision-model.js';
 import type { DecisionModelMapping } from '../../src/mapping/map-decision-model.js';
 import { decide } from '../../src/rules/decide.js';
 import type { Rule } from '../../src/rules/rule.js';
-import { demoCharts, fixtureCharts, mappingCaseCharts, modelOf, type Chart } from '../support/decision-models.js';
-import { randomChart } from '../support/random-charts.js';
-import { repositoryKnowledge, TODAY } from '../support/service.js';
+import { modelOf } from '../support/decision-models.js';
+import { describeEquivalence } from '../support/equivalence-suite.js';
+import { repositoryKnowledge } from '../support/service.js';
 
 /**
  * Property: the shortcuts never change an answer. A mapping whose concepts the chart lacks takes its declared empty
@@ -16,8 +15,6 @@ import { repositoryKnowledge, TODAY } from '../support/service.js';
  * evaluating every expression. A failure prints fast-check's seed and the shrunk chart. PROPERTY_RUNS_FACTOR=10
  * hunts longer.
  */
-const runs = (n: number): number => n * Number(process.env['PROPERTY_RUNS_FACTOR'] ?? '1');
-
 const knowledge = repositoryKnowledge();
 /** The same mappings and rules without their declarations: every expression is evaluated. */
 const fullMapping: DecisionModelMapping = {
@@ -49,42 +46,15 @@ async function outcomes(model: DecisionModel, rules: readonly Rule[]): Promise<u
 }
 
 /** Shortcut and full evaluation of one chart, as JSON (what the cards and the SMART app are made of). */
-async function bothWays(chart: Chart): Promise<{ shortcut: string; full: string }> {
-  const short = await modelOf(chart);
-  const full = await modelOf(chart, fullMapping);
-  return {
-    shortcut: JSON.stringify({ model: short, outcomes: await outcomes(short, knowledge.rules) }),
-    full: JSON.stringify({ model: full, outcomes: await outcomes(full, fullRules) }),
-  };
-}
-
-describe('shortcut and full evaluation give the same decision model and the same cards', () => {
-  test(
-    'on random charts of the value sets own codes',
-    async () => {
-      let fired = 0;
-      await fc.assert(
-        fc.asyncProperty(randomChart(knowledge), async (c) => {
-          const { shortcut, full } = await bothWays(c);
-          expect(shortcut).toBe(full);
-          fired += shortcut.includes('"rule":') ? 1 : 0;
-        }),
-        { numRuns: runs(300) }
-      );
-      // Not vacuous: random charts do fire rules, so the comparison covers evaluated conditions too.
-      expect(fired).toBeGreaterThan(runs(10));
-    },
-    runs(30_000)
-  );
-
-  test.each([
-    ['request fixture', fixtureCharts],
-    ['mapping case', mappingCaseCharts],
-    ['demo patient', () => demoCharts(TODAY)],
-  ])('on every %s', async (_kind, charts) => {
-    for (const { name, chart: c } of charts()) {
-      const { shortcut, full } = await bothWays(c);
-      expect(shortcut, name).toBe(full);
-    }
-  });
-});
+describeEquivalence(
+  'shortcut and full evaluation give the same decision model and the same cards',
+  knowledge,
+  async (chart) => {
+    const short = await modelOf(chart);
+    const full = await modelOf(chart, fullMapping);
+    return {
+      expected: JSON.stringify({ model: full, outcomes: await outcomes(full, fullRules) }),
+      actual: JSON.stringify({ model: short, outcomes: await outcomes(short, knowledge.rules) }),
+    };
+  }
+);
