@@ -1,8 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import jsonata from 'jsonata';
-import { compileAst, UnsupportedExpression } from '../expression/compile.js';
-import type { ExpressionEngine } from '../mapping/jsonata-runtime.js';
+import { notCompiledConstruct, type ExpressionEngine } from '../mapping/jsonata-runtime.js';
 
 /** The engine the knowledge runs on, and why not the compiled one when it fell back. */
 export interface EngineChoice {
@@ -28,13 +26,9 @@ export function chooseEngine(knowledgeDir: string, requested: ExpressionEngine):
   for (const dir of expressionDirs.map((d) => join(knowledgeDir, d)).filter((d) => existsSync(d))) {
     for (const name of readdirSync(dir).filter((n) => n.endsWith('.jsonata'))) {
       const file = join(dir, name);
-      try {
-        compileAst(jsonata(readFileSync(file, 'utf8')).ast(), { functions: {}, timeoutMs: 0, stackDepth: 0 });
-      } catch (error) {
-        // A syntax error is reported by the real compilation, with its position.
-        if (error instanceof UnsupportedExpression) {
-          notCompiled.push(`${file}: ${error.construct}`);
-        }
+      const construct = notCompiledConstruct(readFileSync(file, 'utf8'));
+      if (construct !== undefined) {
+        notCompiled.push(`${file}: ${construct}`);
       }
     }
   }

@@ -1,6 +1,6 @@
 import jsonata from 'jsonata';
 import { CdsError } from '../errors.js';
-import { compileAst } from '../expression/compile.js';
+import { compileAst, UnsupportedExpression } from '../expression/compile.js';
 import { KnowledgeError } from '../knowledge/knowledge-error.js';
 
 /**
@@ -127,4 +127,20 @@ function evaluationError(file: string, error: unknown): Error {
  */
 export function expressionAst(source: string): unknown {
   return jsonata(source).ast();
+}
+
+/**
+ * The construct that keeps an expression out of the compiled subset, or undefined when it compiles (a syntax error
+ * is left to compileExpression, which reports it with its position).
+ */
+export function notCompiledConstruct(source: string): string | undefined {
+  try {
+    compileAst(jsonata(source).ast(), { functions: {}, timeoutMs: 0, stackDepth: 0 });
+    return undefined;
+  } catch (error) {
+    if (error instanceof UnsupportedExpression) {
+      return error.construct;
+    }
+    return undefined;
+  }
 }
