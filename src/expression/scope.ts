@@ -73,8 +73,6 @@ export function boundNames(nodes: readonly AstNode[]): string[] {
   return names;
 }
 
-const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
-
 /** A compiled read of `$name` in `scope`. */
 export function readVariable(name: string, scope: Scope): (frame: Frame) => unknown {
   const candidates: { hops: number; slot: number }[] = [];
@@ -90,10 +88,10 @@ export function readVariable(name: string, scope: Scope): (frame: Frame) => unkn
   const global = (frame: Frame): unknown => {
     const { bindings, functions } = frame.globals;
     const value = inherited ? undefined : bindings[name];
-    if (value !== undefined || hasOwn(bindings, name)) {
+    if (value !== undefined || Object.hasOwn(bindings, name)) {
       return bindings[name];
     }
-    return hasOwn(functions, name) ? functions[name] : undefined;
+    return Object.hasOwn(functions, name) ? functions[name] : undefined;
   };
   const only = candidates[0];
   if (candidates.length === 0) {

@@ -125,7 +125,7 @@ export function lookup(input: unknown, key: string): unknown {
     }
     return result;
   }
-  if (input !== null && typeof input === 'object' && Object.prototype.hasOwnProperty.call(input, key)) {
+  if (input !== null && typeof input === 'object' && Object.hasOwn(input, key)) {
     return (input as Record<string, unknown>)[key];
   }
   return undefined;

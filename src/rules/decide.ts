@@ -107,7 +107,7 @@ export async function ruleBindings(
   const result = common === undefined ? {} : await common.evaluate(model, constants);
   const shared = isObject(result) ? result : {};
   for (const value of Object.values(shared)) {
-    if (typeof value !== 'function' && !(isObject(value) && value['_jsonata_lambda'] === true)) {
+    if (!(isObject(value) && value['_jsonata_lambda'] === true)) {
       deepFreeze(value);
     }
   }
