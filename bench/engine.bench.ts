@@ -3,11 +3,10 @@
  * the knowledge evaluated by the compiled evaluator and by jsonata's own, on the same requests in the same run,
  * alternating so that both see the same machine. The ratio is what the compiled evaluator saves.
  */
-import { callService } from '../src/call-service.js';
 import { parseConfig } from '../src/config.js';
 import { requestValidatorsFor } from '../src/configured.js';
 import type { ExpressionEngine } from '../src/mapping/jsonata-runtime.js';
-import { benchKnowledge, benchPipeline, patientViewService } from './lib/bench-pipeline.js';
+import { benchKnowledge, benchPipeline, patientViewHandler, patientViewService } from './lib/bench-pipeline.js';
 import { measure, round, type Timing } from './lib/measure.js';
 import { syntheticRequest } from './lib/synthetic-patient.js';
 
@@ -24,13 +23,12 @@ function handlerFor(engine: ExpressionEngine, text: string): () => Promise<strin
   if (knowledge.expressions.engine !== engine) {
     throw new Error(`the knowledge runs on ${knowledge.expressions.engine}, not ${engine}`);
   }
-  const service = patientViewService(knowledge);
-  const deps = benchPipeline(knowledge);
-  const validators = requestValidatorsFor(parseConfig({}));
-  return async () => {
-    const request = validators.request(JSON.parse(text), 'patient-view');
-    return JSON.stringify((await callService(service, request, deps, 'http://127.0.0.1:3000')).response);
-  };
+  return patientViewHandler(
+    patientViewService(knowledge),
+    benchPipeline(knowledge),
+    requestValidatorsFor(parseConfig({})),
+    text
+  );
 }
 
 export async function runEngineBench(sizes: readonly number[], quick: boolean): Promise<EngineResult[]> {

@@ -4,10 +4,10 @@
  * have arrived: JSON.parse, schema validation, the pipeline, JSON.stringify of the response. Its ratio to JSON.parse
  * of the same body is the number to watch (goal: at most 1.5x at 1,000 and 10,000 resources).
  */
-import { callService, type Stage } from '../src/call-service.js';
+import type { Stage } from '../src/call-service.js';
 import { parseConfig } from '../src/config.js';
 import { requestValidatorsFor } from '../src/configured.js';
-import { benchKnowledge, benchPipeline, patientViewService } from './lib/bench-pipeline.js';
+import { benchKnowledge, benchPipeline, patientViewHandler, patientViewService } from './lib/bench-pipeline.js';
 import { measure, round, summarise, type Timing } from './lib/measure.js';
 import { syntheticRequest } from './lib/synthetic-patient.js';
 
@@ -41,11 +41,7 @@ export async function runStagesBench(sizes: readonly number[], quick: boolean): 
   const results: StagesResult[] = [];
   for (const size of sizes) {
     const text = JSON.stringify(syntheticRequest(size));
-    const handler = async (): Promise<string> => {
-      const request = validators.request(JSON.parse(text), 'patient-view');
-      const { response } = await callService(service, request, deps, 'http://127.0.0.1:3000');
-      return JSON.stringify(response);
-    };
+    const handler = patientViewHandler(service, deps, validators, text);
     const cards = (JSON.parse(await handler()) as { cards: unknown[] }).cards.length;
     if (cards === 0) {
       throw new Error('the synthetic patient gave no card: the benchmark would not exercise decide and render');

@@ -1,5 +1,6 @@
 /** The repository's knowledge and a pipeline for in-process benchmarks: fixed day, fixed ids, no metrics. */
-import { silentObserver, type PipelineDeps, type PipelineObserver } from '../../src/call-service.js';
+import { callService, silentObserver, type PipelineDeps, type PipelineObserver } from '../../src/call-service.js';
+import type { RequestValidators } from '../../src/cds-hooks/validate.js';
 import { defaultKnowledgeDir } from '../../src/config.js';
 import { createFhirKitReader } from '../../src/fhir/fhir-kit-reader.js';
 import { loadKnowledge, type Knowledge, type LoadedService } from '../../src/knowledge/load-knowledge.js';
@@ -38,4 +39,21 @@ export function patientViewService(knowledge: Knowledge): LoadedService {
     throw new Error(`the knowledge has no service ${PATIENT_VIEW}`);
   }
   return service;
+}
+
+/**
+ * The whole in-process handler of a patient-view call, what the route does once the bytes are in: `JSON.parse`,
+ * schema validation, the pipeline, `JSON.stringify` of the answer.
+ */
+export function patientViewHandler(
+  service: LoadedService,
+  deps: PipelineDeps,
+  validators: RequestValidators,
+  text: string
+): () => Promise<string> {
+  return async () => {
+    const request = validators.request(JSON.parse(text), 'patient-view');
+    const { response } = await callService(service, request, deps, 'http://127.0.0.1:3000');
+    return JSON.stringify(response);
+  };
 }
