@@ -37,6 +37,18 @@ function post(baseUrl: string, path: string, body: unknown): Promise<Response> {
   });
 }
 
+/** A server on the store, and one order-sign call that gives cards (answered 200). */
+async function startAndSign(env: Record<string, string>): Promise<{ first: ServerProcess; call: Response }> {
+  const first = await start(env);
+  const call = await post(
+    first.baseUrl,
+    '/cds-services/ctd-neuropathy-order-sign',
+    fixture('order-sign.ctd-neuropathy-nitrofurantoin')
+  );
+  expect(call.status).toBe(200);
+  return { first, call };
+}
+
 const durableKinds = storeKinds.filter((k) => k.durable);
 
 describe.each(durableKinds)('SIGKILL and restart: $name store', ({ make, skip }) => {
@@ -45,13 +57,7 @@ describe.each(durableKinds)('SIGKILL and restart: $name store', ({ make, skip })
     'every acknowledged feedback item is there after the restart',
     async () => {
       kind = make();
-      const first = await start(kind.env);
-      const call = await post(
-        first.baseUrl,
-        '/cds-services/ctd-neuropathy-order-sign',
-        fixture('order-sign.ctd-neuropathy-nitrofurantoin')
-      );
-      expect(call.status).toBe(200);
+      const { first } = await startAndSign(kind.env);
 
       const items = (n: number) =>
         [0, 1].map((i) => ({
@@ -96,13 +102,7 @@ describe.each(durableKinds)('SIGKILL and restart: $name store', ({ make, skip })
     'feedback acknowledged for a card shown a moment earlier keeps its rule after a SIGKILL',
     async () => {
       kind = make();
-      const first = await start(kind.env);
-      const call = await post(
-        first.baseUrl,
-        '/cds-services/ctd-neuropathy-order-sign',
-        fixture('order-sign.ctd-neuropathy-nitrofurantoin')
-      );
-      expect(call.status).toBe(200);
+      const { first, call } = await startAndSign(kind.env);
       const cards = ((await call.json()) as { cards: { uuid: string; source: { topic?: { code?: string } } }[] }).cards;
       expect(cards.length).toBeGreaterThan(0);
       // At once, well inside the cards-shown batch interval (1 s), then killed right after the 200.
