@@ -66,9 +66,9 @@ export interface ComposedService {
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   readonly caller: ServiceCaller;
-  /** Warms every service on a synthetic patient and waits for the stores and workers, then marks it ready. */
   /** The embedded demo FHIR server under /fhir, when DEMO_FHIR is on. */
   readonly demoFhir: DemoFhirServer | undefined;
+  /** Warms every service on a synthetic patient and waits for the stores and workers, then marks it ready. */
   warm(): Promise<void>;
   /** Releases the stores and stops the workers (graceful shutdown). */
   close(): Promise<void>;
