@@ -2,7 +2,7 @@ import { callService, type PipelineDeps } from '../call-service.js';
 import type { CdsRequest } from '../cds-hooks/types.js';
 import type { RequestValidators } from '../cds-hooks/validate.js';
 import { CdsError } from '../errors.js';
-import { assertJsonDepth, JsonTooDeep } from '../http/json-depth.js';
+import { nestsDeeper } from '../http/json-depth.js';
 import type { LoadedService } from '../knowledge/load-knowledge.js';
 import { recordingObserver, type PipelineEvent } from './recording-observer.js';
 
@@ -113,32 +113,29 @@ export async function evaluateCall(task: CallTask, env: CallEnv): Promise<CallRe
   }
 }
 
-/** UTF-8 JSON within the nesting limit, an object or an array (body-parser's strict mode), or a 400. */
+/**
+ * UTF-8 JSON within the nesting limit, an object or an array (body-parser's strict mode), or a 400. The nesting is
+ * checked on the parsed value, before anything else walks it (src/http/json-depth.ts says why that order is safe).
+ */
 function parseBody(chunks: readonly Uint8Array[], maxDepth: number): unknown {
   const [only] = chunks;
   const buffer =
     chunks.length === 1 && only !== undefined
       ? Buffer.from(only.buffer, only.byteOffset, only.byteLength)
       : Buffer.concat(chunks);
-  try {
-    assertJsonDepth(buffer, maxDepth);
-  } catch (error) {
-    if (error instanceof JsonTooDeep) {
-      throw new CdsError(
-        'invalid-json',
-        'The request body is nested deeper than this service accepts (MAX_JSON_DEPTH).'
-      );
-    }
-    throw error;
-  }
   const text = buffer.toString('utf8');
   const first = /^[ \t\n\r]*(.)/.exec(text)?.[1];
   if (first !== '{' && first !== '[') {
     throw new CdsError('invalid-json', 'The request body is not valid JSON.');
   }
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new CdsError('invalid-json', 'The request body is not valid JSON.');
   }
+  if (nestsDeeper(body, maxDepth)) {
+    throw new CdsError('invalid-json', 'The request body is nested deeper than this service accepts (MAX_JSON_DEPTH).');
+  }
+  return body;
 }

@@ -39,7 +39,7 @@ describe('security headers (helmet)', () => {
 describe('JSON nesting depth (MAX_JSON_DEPTH, default 64)', () => {
   const nested = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 
-  test.each([65, 10_000, 1_000_000])('%i levels: 400 before parsing, not a stack overflow', async (depth) => {
+  test.each([65, 10_000, 1_000_000])('%i levels: 400, not a stack overflow', async (depth) => {
     const res = await request(testService().app)
       .post(PATIENT_VIEW)
       .set('Content-Type', 'application/json')
@@ -57,6 +57,26 @@ describe('JSON nesting depth (MAX_JSON_DEPTH, default 64)', () => {
     body['prefetch'] = { conditions: { resourceType: 'Bundle', type: 'searchset', entry: [{ resource: deep }] } };
     const res = await request(testService().app).post(PATIENT_VIEW).send(body).expect(400);
     expect(expectOutcome(res.body)).toMatch(/nested deeper/);
+  });
+
+  test('the same depths on the main thread, where the bytes are checked before parsing (feedback)', async () => {
+    for (const [depth, deep] of [
+      [65, true],
+      [1_000_000, true],
+      [63, false],
+    ] as const) {
+      const res = await request(testService().app)
+        .post(FEEDBACK)
+        .set('Content-Type', 'application/json')
+        .send(`{"feedback":${nested(depth)}}`)
+        .expect(400);
+      const outcome = expectOutcome(res.body);
+      if (deep) {
+        expect(outcome).toMatch(/nested deeper/);
+      } else {
+        expect(outcome).not.toMatch(/nested deeper/);
+      }
+    }
   });
 
   test('64 levels pass the parser (and are then judged by the schemas)', async () => {
