@@ -63,9 +63,12 @@ export function readBodyChunks(
         : new BodyReadError('request size did not match content length', 'request.size.invalid')
     );
   });
-  // Destroyed or closed before its end: the connection went away, and nobody will read the answer.
+  // Destroyed or closed before its end: the connection went away, and nobody will read the answer. 'close' also comes
+  // after every complete request: no error is made then (an Error captures a stack trace, measurable per call).
   const aborted = (): void => {
-    settle(new BodyReadError('request aborted', 'request.aborted'));
+    if (!settled) {
+      settle(new BodyReadError('request aborted', 'request.aborted'));
+    }
   };
   req.on('error', aborted);
   req.on('close', aborted);
