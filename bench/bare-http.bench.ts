@@ -3,8 +3,9 @@
  * node:http server that only reads, parses and answers (bench/lib/bare-server.ts), each in its own process, with
  * the same 10-resource request, one at a time and at 10 connections. Goal: the service within 3x of the floor.
  *
- * The two are measured in alternating rounds, and each ratio is the median of the rounds' ratios (the upper one of an even count): on a shared
- * virtual machine the speed drifts by up to 2x within minutes, and one block each would put that drift in the ratio.
+ * The two are measured in alternating rounds, and each ratio is the median of the rounds' ratios (of an even count,
+ * the upper one): on a shared virtual machine the speed drifts by up to 2x within minutes, and one block each would
+ * put that drift in the ratio.
  */
 import { syntheticRequest } from './lib/synthetic-patient.js';
 import {
@@ -83,7 +84,8 @@ export async function runBareBench(quick: boolean, feedbackDir: string): Promise
     rounds.push({ service, bare });
   }
   const byLatency = [...rounds].sort((a, b) => latencyRatio(a) - latencyRatio(b));
-  const middle = byLatency[Math.floor((byLatency.length - 1) / 2)] as Round;
+  // The round whose latency ratio is the median reported (summarise's: the upper one of an even count).
+  const middle = byLatency[Math.floor(byLatency.length / 2)] as Round;
   return {
     resources: 10,
     service: middle.service,
@@ -95,6 +97,7 @@ export async function runBareBench(quick: boolean, feedbackDir: string): Promise
 }
 
 export function bareTable(result: BareResult): string {
+  const perRound = (ratio: (r: Round) => number): string => result.rounds.map((r) => round(ratio(r), 2)).join(', ');
   const row = (name: string, side: Side): string =>
     `| ${name} | ${String(side.sequential.p50)} / ${String(side.sequential.p99)} | ${String(side.throughput.requestsPerSecond)} | ${String(side.throughput.p50)} / ${String(side.throughput.p99)} |`;
   return [
@@ -105,6 +108,8 @@ export function bareTable(result: BareResult): string {
     row('the service (patient-view)', result.service),
     row('bare node:http (read, JSON.parse, answer)', result.bare),
     '',
-    `Service / bare, median of ${String(result.rounds.length)} alternating rounds: latency **${String(result.latencyRatio)}x** (rounds: ${result.rounds.map((r) => round(latencyRatio(r), 2)).join(', ')}), throughput **${String(result.throughputRatio)}x** (rounds: ${result.rounds.map((r) => round(throughputRatio(r), 2)).join(', ')})`,
+    `Service / bare, median of ${String(result.rounds.length)} alternating rounds: ` +
+      `latency **${String(result.latencyRatio)}x** (rounds: ${perRound(latencyRatio)}), ` +
+      `throughput **${String(result.throughputRatio)}x** (rounds: ${perRound(throughputRatio)})`,
   ].join('\n');
 }
