@@ -30,8 +30,10 @@ export function describeEquivalence(title: string, knowledge: Knowledge, twoWays
           }),
           { numRuns: runs(300) }
         );
-        // Not vacuous: random charts do fire rules, so the comparison covers evaluated conditions too.
-        expect(fired).toBeGreaterThan(runs(10));
+        // Not vacuous: random charts do fire rules, so the comparison covers evaluated conditions too. About 5% of
+        // them fire one (measured: 149 and 192 of 3,000), so 3 of 300 is a bound that fails about once in 30,000
+        // runs; more than 10 failed about one run in ten. Every rule is exercised for sure by the fixtures below.
+        expect(fired).toBeGreaterThan(runs(2));
       },
       runs(30_000)
     );
