@@ -135,7 +135,7 @@ export function expressionAst(source: string): unknown {
  */
 export function notCompiledConstruct(source: string): string | undefined {
   try {
-    compileAst(jsonata(source).ast(), { functions: {}, timeoutMs: 0, stackDepth: 0 });
+    compileAst(expressionAst(source), { functions: {}, timeoutMs: 0, stackDepth: 0 });
     return undefined;
   } catch (error) {
     if (error instanceof UnsupportedExpression) {
